@@ -1,0 +1,43 @@
+# The README's quick start: `make brochure` and `make test`. Both create .venv/ when needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: brochure test bench references clean-venv
+
+brochure: $(STAMP)
+	$(BIN)/kennisdag-pdf build data/kennisdag-2011.yaml -o output/kennisdag-2011.pdf
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# Rewrites tests/reference/*.png from the current rendering: only on purpose, then look at them.
+references: $(STAMP)
+	KENNISDAG_UPDATE_REFERENCES=1 $(BIN)/python -m pytest tests/test_reference_rendering.py
+
+# The environment: pinned versions (constraints.txt) so that reference renderings stay comparable.
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "kennisdag-pdf needs Python 3.11 or newer (found $$($(PYTHON) --version))"; exit 1; }
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || $(MAKE) --no-print-directory venv-debian
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	@touch $@
+
+# Debian splits venv/ensurepip into its own package; install it when it is missing.
+.PHONY: venv-debian
+venv-debian:
+	@rm -rf $(VENV)
+	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's venv support for $(PYTHON)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			python3-venv "python$$($(PYTHON) -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')-venv" \
+			|| DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; \
+	else \
+		echo "cannot create $(VENV): install your system's python3-venv package"; exit 1; \
+	fi
+	$(PYTHON) -m venv $(VENV)
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,463 @@
+"""YAML file → validated KnowledgeDay, with every problem located by file, line, column and field.
+
+The YAML is composed into nodes (never constructed by PyYAML): every scalar stays text, so
+`NO`, `12:30` and `0123` mean what they say; tags, anchors, aliases, merge keys and duplicate keys
+are refused. Every node's position is kept in a source map, so that errors found later (a glyph
+the fonts lack, a layout that cannot fit) still point at the line that caused them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import stat
+import typing
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import BadInput, FieldError, Problem, format_path
+from .model import KnowledgeDay, SourcePath
+
+MAX_YAML_BYTES = 2 * 1024 * 1024  # an event file is normally well under 100 kB
+MAX_DEPTH = 12  # the format needs 4 levels; deeper is a mistake or an attack
+MAX_ASSET_BYTES = 30 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000  # an A3 page at 300 dpi is about 17 Mpx
+
+_STR = "tag:yaml.org,2002:str"
+_PLAIN_TAGS = {_STR, "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map", "!"}
+_NULLS = {"", "~", "null", "Null", "NULL"}
+
+
+class _NodeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Composes only. No implicit resolvers: every untagged scalar is a string."""
+
+
+_NodeLoader.yaml_implicit_resolvers = {}
+
+
+@dataclass(frozen=True)
+class SourceMap:
+    """Field path → (line, column), both 1-based."""
+
+    file: str
+    marks: dict[SourcePath, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, path: SourcePath) -> tuple[int, int]:
+        # A missing or derived field has no mark: fall back to its nearest ancestor.
+        for end in range(len(path), -1, -1):
+            mark = self.marks.get(tuple(path[:end]))
+            if mark:
+                return mark
+        return (0, 0)
+
+    def problem(self, path: SourcePath, message: str) -> Problem:
+        line, column = self.locate(path)
+        return Problem(line, column, format_path(path), message, self.file)
+
+    def bad_input(self, error: FieldError) -> BadInput:
+        return BadInput([self.problem(error.path, error.message)])
+
+
+@dataclass(frozen=True)
+class ImageAsset:
+    """An image the event uses, decoded and checked; `image` is the RGB pixels to place."""
+
+    path: Path
+    width: int
+    height: int
+    image: Any  # PIL.Image.Image, flattened onto white, EXIF orientation applied
+
+
+@dataclass(frozen=True)
+class LoadedEvent:
+    day: KnowledgeDay
+    source: Path
+    source_bytes: bytes
+    source_map: SourceMap
+    images: dict[str, ImageAsset]
+
+
+def display_name(path: Path) -> str:
+    """The path as the user would type it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load(path: str | os.PathLike[str]) -> LoadedEvent:
+    path = Path(path)
+    name = display_name(path)
+    raw = _read_bytes(path, name)
+    text = _decode(raw, name)
+    root = _compose(text, name)
+    marks: dict[SourcePath, tuple[int, int]] = {}
+    problems: list[Problem] = []
+    data = _Builder(name, marks, problems).build(root)
+    source_map = SourceMap(name, marks)
+    if problems:
+        raise BadInput(problems)
+    if not isinstance(data, dict):
+        raise BadInput.single(name, "expected a mapping with the keys event, agenda, "
+                                    "participants, theses, …", line=1, column=1)
+    try:
+        day = KnowledgeDay.model_validate(data)
+    except ValidationError as exc:
+        raise BadInput([_problem_from(err, source_map) for err in exc.errors()]) from None
+    images = _load_images(day, path.parent, source_map)
+    return LoadedEvent(day, path, raw, source_map, images)
+
+
+# --- bytes and text ---------------------------------------------------------------------------
+
+def _read_bytes(path: Path, name: str) -> bytes:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise BadInput.single(name, "file not found") from None
+    except OSError as exc:
+        raise BadInput.single(name, f"cannot read the file: {exc.strerror.lower()}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise BadInput.single(name, "is a folder, not a YAML file")
+    if not stat.S_ISREG(st.st_mode):
+        raise BadInput.single(name, "is not a regular file")
+    if st.st_size > MAX_YAML_BYTES:
+        raise BadInput.single(
+            name, f"file is {st.st_size / 1024 / 1024:.1f} MB; an event file is normally "
+                  f"under 100 kB (limit {MAX_YAML_BYTES // 1024 // 1024} MB)")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise BadInput.single(name, f"cannot read the file: {exc.strerror.lower()}") from None
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _decode(raw: bytes, name: str) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise BadInput.single(name, "file is saved as UTF-16; save it as UTF-8")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        good = raw[: exc.start].decode("utf-8", errors="replace")
+        line, col = _line_col(good, len(good))
+        raise BadInput.single(
+            name, f"byte 0x{raw[exc.start]:02X} is not UTF-8; save the file as UTF-8",
+            line=line, column=col) from None
+    if not text.strip():
+        raise BadInput.single(name, "file is empty")
+    for index, ch in enumerate(text):
+        if ch in "\n\r\t":
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cs"):
+            line, col = _line_col(text, index)
+            raise BadInput.single(
+                name, f"control character U+{ord(ch):04X} in the file; remove it",
+                line=line, column=col)
+    return text
+
+
+# --- YAML -------------------------------------------------------------------------------------
+
+_HINTS = {
+    "found character '\\t' that cannot start any token":
+        "tab character used for indentation; use spaces",
+    "mapping values are not allowed here":
+        "a colon followed by a space inside a value; put the value in quotes, "
+        "for example: title: \"Social media: hype or revolution?\"",
+    "expected a single document in the stream":
+        "the file holds more than one YAML document (a second '---'); keep only one",
+    "found undefined alias": "aliases (*name) are not allowed; write the value out",
+}
+
+
+def _compose(text: str, name: str) -> yaml.Node:
+    try:
+        root = yaml.compose(text, Loader=_NodeLoader)
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_problem(exc, name) from None
+    except yaml.YAMLError as exc:
+        raise BadInput.single(name, f"not valid YAML: {exc}") from None
+    except RecursionError:
+        raise BadInput.single(name, "nesting is far too deep for an event file") from None
+    if root is None:
+        raise BadInput.single(name, "file is empty (only comments)")
+    return root
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, name: str) -> BadInput:
+    mark = exc.problem_mark or exc.context_mark
+    problem = (exc.problem or exc.context or "not valid YAML").strip()
+    message = _HINTS.get(problem)
+    if message is None and "cannot start any token" in problem and "'\\t'" in problem:
+        message = _HINTS["found character '\\t' that cannot start any token"]
+    if message is None:
+        message = problem
+        if exc.context and exc.context_mark and exc.context_mark is not mark:
+            message = f"{message} ({exc.context} on line {exc.context_mark.line + 1})"
+    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    return BadInput.single(name, message, line=line, column=col)
+
+
+class _Builder:
+    """Turns composed nodes into plain dicts, lists and strings, recording marks."""
+
+    def __init__(self, name: str, marks: dict, problems: list[Problem]) -> None:
+        self.name = name
+        self.marks = marks
+        self.problems = problems
+        self.seen: set[int] = set()
+
+    def _fail(self, node: yaml.Node, path: SourcePath, message: str) -> None:
+        self.problems.append(Problem(node.start_mark.line + 1, node.start_mark.column + 1,
+                                     format_path(path), message, self.name))
+
+    def build(self, node: yaml.Node, path: SourcePath = ()) -> Any:
+        if id(node) in self.seen:
+            self._fail(node, path, "aliases (*name) are not allowed; write the value out")
+            return None
+        self.seen.add(id(node))
+        self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if node.tag not in _PLAIN_TAGS:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self._fail(node, path, f"unsupported tag {tag}; tags are not allowed")
+            return None
+        if len(path) > MAX_DEPTH:
+            self._fail(node, path, "nested far too deep for an event file")
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            if not node.style and node.value in _NULLS:
+                return None
+            return node.value
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        return self._mapping(node, path)
+
+    def _mapping(self, node: yaml.MappingNode, path: SourcePath) -> dict:
+        out: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._fail(key_node, path, "a key must be a plain name")
+                continue
+            key = key_node.value
+            if key == "<<":
+                self._fail(key_node, path, "merge keys (<<) are not allowed")
+                continue
+            if key in first_line:
+                self._fail(key_node, path + (key,),
+                           f"duplicate key '{key}' (first on line {first_line[key]})")
+                continue
+            first_line[key] = key_node.start_mark.line + 1
+            # Point errors about a value at its key: that is the line the user looks for.
+            self.marks[path + (key,)] = (key_node.start_mark.line + 1,
+                                         key_node.start_mark.column + 1)
+            out[key] = self.build(value_node, path + (key,))
+        return out
+
+
+# --- validation messages ----------------------------------------------------------------------
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The model class whose fields a location's last key belongs to."""
+    model: Any = KnowledgeDay
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        model = _unwrap(info.annotation)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    for arg in typing.get_args(annotation) or ():
+        inner = _unwrap(arg)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            return inner
+    return annotation
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return f"'{_short(value)}'"
+
+
+def _problem_from(err: dict, source_map: SourceMap) -> Problem:
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    if kind == "missing":
+        message = "field required"
+    elif kind == "extra_forbidden":
+        owner = _model_at(loc[:-1])
+        known = list(owner.model_fields) if owner else []
+        message = f"unknown key '{loc[-1]}'"
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+        if close:
+            message += f" (did you mean '{close[0]}'?)"
+        elif known:
+            message += f"; allowed here: {', '.join(known)}"
+    elif kind == "string_type":
+        message = f"expected text, found {_describe(value)}"
+    elif kind == "list_type":
+        message = f"expected a list (lines starting with '- '), found {_describe(value)}"
+    elif kind in ("model_type", "dict_type", "model_attributes_type"):
+        message = f"expected a mapping (lines of key: value), found {_describe(value)}"
+    elif kind == "literal_error":
+        message = f"{_describe(value)} is not one of: {ctx.get('expected', '')}"
+    elif kind.startswith("date"):
+        message = f"{_describe(value)} is not a date in the form YYYY-MM-DD"
+    elif kind.startswith("bool"):
+        message = f"{_describe(value)} is not true or false"
+    elif kind == "string_too_long":
+        message = (f"is {len(value)} characters long; at most {ctx['max_length']} "
+                   f"are allowed here")
+    elif kind == "too_short":
+        message = f"needs at least {ctx.get('min_length', 1)} item(s)"
+    else:
+        msg = err["msg"]
+        message = msg[0].lower() + msg[1:] if msg else kind
+    return source_map.problem(loc, message)
+
+
+# --- images -----------------------------------------------------------------------------------
+
+def _image_fields(day: KnowledgeDay) -> list[tuple[SourcePath, str]]:
+    return [(("event", "organisers", i, "logo"), org.logo)
+            for i, org in enumerate(day.event.organisers) if org.logo]
+
+
+def _load_images(day: KnowledgeDay, folder: Path, source_map: SourceMap) -> dict[str, ImageAsset]:
+    fields = _image_fields(day)
+    if not fields:
+        return {}
+    images: dict[str, ImageAsset] = {}
+    problems = []
+    for path, rel in fields:
+        if rel in images:
+            continue
+        try:
+            images[rel] = _load_image(folder, rel)
+        except FieldError as exc:
+            problems.append(source_map.problem(path, exc.message))
+    if problems:
+        raise BadInput(problems)
+    return images
+
+
+def resolve_asset(folder: Path, rel: str) -> Path:
+    """A data file's path, confined to the data file's folder (symlinks resolved first)."""
+    root = folder.resolve()
+    candidate = root.joinpath(*PurePosixPath(rel.replace("\\", "/")).parts)
+    try:
+        resolved = candidate.resolve(strict=True)
+    except FileNotFoundError:
+        raise FieldError((), f"file not found: {rel}{_suggest(root, rel)}") from None
+    except OSError as exc:
+        raise FieldError((), f"cannot open {rel}: {exc.strerror.lower()}") from None
+    if not resolved.is_relative_to(root):
+        raise FieldError((), f"'{rel}' leaves the folder of the YAML file; keep images "
+                             f"beside it, e.g. in assets/")
+    st = resolved.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise FieldError((), f"'{rel}' is not a regular file")
+    if st.st_size > MAX_ASSET_BYTES:
+        raise FieldError((), f"'{rel}' is {st.st_size // (1024 * 1024)} MB; "
+                             f"the limit is {MAX_ASSET_BYTES // (1024 * 1024)} MB")
+    return resolved
+
+
+def _suggest(root: Path, rel: str) -> str:
+    """Find 'assets/Logo.PNG' for 'assets/logo.png': names differ in case across systems."""
+    want = unicodedata.normalize("NFC", rel.replace("\\", "/")).casefold()
+    parent = (root / rel).parent
+    try:
+        for entry in parent.iterdir():
+            got = entry.relative_to(root).as_posix()
+            if unicodedata.normalize("NFC", got).casefold() == want:
+                return f" (did you mean {got}?)"
+    except OSError:
+        pass
+    return ""
+
+
+_SNIFF = [(b"%PDF", "a PDF"), (b"<svg", "an SVG drawing"), (b"<?xml", "an SVG/XML file"),
+          (b"%!PS", "a PostScript file"), (b"GIF8", "a GIF"), (b"RIFF", "a WebP"),
+          (b"II*\x00", "a TIFF"), (b"MM\x00*", "a TIFF")]
+
+
+def _load_image(folder: Path, rel: str) -> ImageAsset:
+    import warnings
+
+    from PIL import Image, ImageOps
+
+    path = resolve_asset(folder, rel)
+    head = path.read_bytes()[:64]
+    if not head:
+        raise FieldError((), f"'{rel}' is an empty file")
+    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    errors = (OSError, SyntaxError, MemoryError, ValueError, NotImplementedError,
+              OverflowError, Image.DecompressionBombError, Image.DecompressionBombWarning)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Only the two formats a brochure needs: Pillow would run Ghostscript for EPS.
+            with Image.open(path, formats=["PNG", "JPEG"]) as im:
+                if getattr(im, "is_animated", False):
+                    raise FieldError((), f"'{rel}' is animated; use a still PNG or JPEG")
+                im.load()
+                im = ImageOps.exif_transpose(im)
+                rgb = _flatten(im)
+    except FieldError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise FieldError((), f"'{rel}' has too many pixels; the limit is "
+                             f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels") from None
+    except errors as exc:
+        kind = next((label for magic, label in _SNIFF if head.lstrip().startswith(magic)), None)
+        if kind:
+            raise FieldError((), f"'{rel}' is {kind}, not a PNG or JPEG image") from None
+        if isinstance(exc, OSError) and "truncated" in str(exc):
+            raise FieldError((), f"'{rel}' is truncated (the file is incomplete)") from None
+        raise FieldError((), f"'{rel}' is not a readable PNG or JPEG image") from None
+    return ImageAsset(path, rgb.width, rgb.height, rgb)
+
+
+def _flatten(im: Any) -> Any:
+    from PIL import Image
+
+    if im.mode in ("RGBA", "LA", "P", "PA") or "transparency" in im.info:
+        im = im.convert("RGBA")
+        white = Image.new("RGB", im.size, (255, 255, 255))
+        white.paste(im, mask=im.getchannel("A"))
+        return white
+    if im.mode == "CMYK":
+        # Print-shop JPEGs are CMYK; screen output needs RGB. The print profile (a later
+        # issue) will convert through an ICC transform instead.
+        return im.convert("RGB")
+    if im.mode in ("I;16", "I", "F"):
+        return im.convert("L").convert("RGB")
+    return im.convert("RGB") if im.mode != "RGB" else im

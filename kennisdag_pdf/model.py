@@ -1,0 +1,182 @@
+"""The knowledge day as typed data: what the YAML file may say, with no layout knowledge.
+
+Two kinds of text: *plain* fields (titles, names, statements, list items) print exactly as
+written; *body* fields hold Markdown paragraphs (emphasis, strong, links). Both are checked here
+for characters that have no business in a brochure (control characters, bidi overrides, …).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
+
+PLAIN_MAX = 600  # a thesis statement is the longest plain text: a few lines
+BODY_MAX = 20_000  # about eight pages of text in one field; more is a pasted file
+URL_MAX = 500
+
+# Bidi controls can reorder what the reader sees (Trojan Source, CVE-2021-42574).
+_BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# A soft hyphen is a deliberate hyphenation hint, the only invisible format character we keep.
+_ALLOWED_FORMAT = {"\u00ad"}
+
+
+def _bad_character(text: str, *, allow_newlines: bool) -> str | None:
+    for ch in text:
+        if ch in "\n\t" and allow_newlines:
+            continue
+        cat = unicodedata.category(ch)
+        if ch in _BIDI or cat in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp") or (
+            cat == "Cf" and ch not in _ALLOWED_FORMAT
+        ):
+            name = unicodedata.name(ch, "control character")
+            return f"character U+{ord(ch):04X} ({name}) is not allowed"
+    return None
+
+
+def _clean(text: str, *, allow_newlines: bool) -> str:
+    text = unicodedata.normalize("NFC", text).strip()
+    if not text:
+        raise PydanticCustomError("empty_text", "must not be empty")
+    bad = _bad_character(text, allow_newlines=allow_newlines)
+    if bad:
+        raise PydanticCustomError("bad_character", bad)
+    return text
+
+
+def _plain(text: str) -> str:
+    # A folded YAML scalar may carry line breaks into a title: they are spaces in print.
+    return _clean(text, allow_newlines=True)
+
+
+def _body(text: str) -> str:
+    return _clean(text, allow_newlines=True)
+
+
+PlainText = Annotated[
+    str, StringConstraints(max_length=PLAIN_MAX), AfterValidator(_plain),
+    Field(description="Plain text: printed exactly as written."),
+]
+BodyText = Annotated[
+    str, StringConstraints(max_length=BODY_MAX), AfterValidator(_body),
+    Field(description="Markdown paragraphs separated by blank lines; inline *emphasis*, "
+                      "**strong** and [links](https://…); raw HTML is printed as text."),
+]
+
+
+def _slug(text: str) -> str:
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", text):
+        raise PydanticCustomError(
+            "slug", "'{value}' is not a slug: use lowercase letters, digits and single "
+                    "hyphens, such as kennisdag-2011", {"value": text})
+    return text
+
+
+def _url(text: str) -> str:
+    text = text.strip()
+    bad = _bad_character(text, allow_newlines=False)
+    if bad or any(ch.isspace() for ch in text):
+        raise PydanticCustomError("url", "a URL may not contain spaces or control characters")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise PydanticCustomError(
+            "url", "'{value}' is not a web address starting with https://", {"value": text})
+    return text
+
+
+def _relative_path(text: str) -> str:
+    text = text.strip()
+    if not text or "\x00" in text:
+        raise PydanticCustomError("path", "must be a file name relative to the YAML file")
+    if text.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", text):
+        raise PydanticCustomError(
+            "path", "'{value}' is an absolute path; give a path relative to the YAML file",
+            {"value": text})
+    return text
+
+
+Slug = Annotated[str, StringConstraints(max_length=64), AfterValidator(_slug)]
+Url = Annotated[str, StringConstraints(max_length=URL_MAX), AfterValidator(_url)]
+AssetPath = Annotated[
+    str, StringConstraints(max_length=255), AfterValidator(_relative_path),
+    Field(description="Path of an image (PNG or JPEG) relative to the YAML file, inside its "
+                      "folder, such as assets/logo.png."),
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Organiser(_Model):
+    name: PlainText
+    logo: AssetPath | None = None
+
+
+class Event(_Model):
+    id: Slug = Field(description="Short name used for output files, the archive and mail.")
+    title: PlainText
+    subtitle: PlainText | None = None
+    date: dt.date = Field(description="ISO date: YYYY-MM-DD.")
+    venue: PlainText
+    city: PlainText
+    language: Literal["nl", "en"]
+    organisers: list[Organiser] = Field(min_length=1)
+    photos_url: Url | None = None
+
+
+class AgendaItem(_Model):
+    title: PlainText
+    items: list[PlainText] = Field(default_factory=list,
+                                   description="Sub-items, lettered a., b., … in print.")
+
+
+class Participant(_Model):
+    name: PlainText
+    organisation: PlainText | None = None
+    role: PlainText | None = None
+    host: bool = Field(False, description="Hosts are listed after the guests.")
+    sort_as: PlainText | None = Field(
+        None, description="Overrides the surname used for sorting (rarely needed).")
+
+
+class Chapter(_Model):
+    title: PlainText
+    body: BodyText
+
+
+class Thesis(_Model):
+    statement: PlainText
+    body: BodyText
+
+
+class Conclusions(_Model):
+    intro: BodyText | None = None
+    points: list[BodyText] = Field(min_length=1)
+
+
+class KnowledgeDay(_Model):
+    """One knowledge day: the whole content of one brochure."""
+
+    event: Event
+    lead: BodyText | None = Field(None, description="Opening paragraph(s), before the agenda.")
+    agenda: list[AgendaItem] = Field(default_factory=list)
+    opening: BodyText | None = Field(None, description="Opening words, after the agenda.")
+    participants_intro: BodyText | None = None
+    participants: list[Participant] = Field(default_factory=list)
+    chapters: list[Chapter] = Field(default_factory=list,
+                                    description="Free chapters placed before the theses.")
+    theses: list[Thesis] = Field(default_factory=list)
+    untreated_theses: list[PlainText] = Field(default_factory=list)
+    conclusions: Conclusions | None = None
+    closing: BodyText | None = Field(None, description="Closing words.")
+    photos_note: PlainText | None = Field(
+        None, description="Sentence pointing to the photos; a link when event.photos_url is set.")
+
+
+SourcePath = tuple[str | int, ...]

@@ -1,0 +1,87 @@
+"""Writing results: a temporary file beside the target, flushed to disk, then renamed over it.
+
+A crash, Ctrl-C or a full disk therefore leaves either the old file or the new one, never half
+of one, and no temporary file behind.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import EXIT_CANT_CREATE, EXIT_IO, OutputError
+
+
+def check_target(target: Path, inputs: list[Path]) -> None:
+    """Fail before the (slow) render when the output can obviously not be written."""
+    if target.is_dir():
+        raise OutputError(f"{target}: is a folder; give a file name such as {target}/brochure.pdf",
+                          EXIT_CANT_CREATE)
+    for source in inputs:
+        try:
+            if target.exists() and os.path.samefile(target, source):
+                raise OutputError(f"{target}: is an input file; refusing to overwrite it",
+                                  EXIT_CANT_CREATE)
+        except FileNotFoundError:
+            pass
+    folder = target.parent
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: is not a folder", EXIT_CANT_CREATE)
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    folder = target.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _output_error(target, exc) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644 & ~_umask())
+        os.replace(tmp, target)
+        _fsync_folder(folder)
+    except BaseException as exc:  # includes KeyboardInterrupt: never leave the temp file
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        if isinstance(exc, OSError):
+            raise _output_error(target, exc) from None
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_folder(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _output_error(target: Path, exc: OSError) -> OutputError:
+    code = exc.errno
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return OutputError(f"{target}: no space left on the device; nothing was written", EXIT_IO)
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return OutputError(f"{target}: permission denied; choose another folder with -o",
+                           EXIT_CANT_CREATE)
+    if code == errno.EISDIR:
+        return OutputError(f"{target}: is a folder", EXIT_CANT_CREATE)
+    if code in (errno.ENOTDIR, errno.ENOENT):
+        return OutputError(f"{target}: the folder cannot be created", EXIT_CANT_CREATE)
+    reason = (exc.strerror or str(exc)).lower()
+    return OutputError(f"{target}: could not be written: {reason}", EXIT_IO)

@@ -1,0 +1,35 @@
+"""The table of contents, filled in by the document template from the headings' entries."""
+
+from __future__ import annotations
+
+from reportlab.platypus import TableStyle
+from reportlab.platypus.tableofcontents import TableOfContents
+
+from ..loader import LoadedEvent
+from ..theme import Theme
+from .base import Context, Heading, OutlineEntry
+
+
+def table_of_contents(theme: Theme) -> TableOfContents:
+    """The contents list; one instance lives through all layout passes, collecting entries."""
+    return TableOfContents(
+        levelStyles=[theme["toc0"], theme["toc1"]], dotsMinLevel=1,
+        # Without a FONT command the table draws with an unembedded Helvetica.
+        tableStyle=TableStyle([
+            ("FONT", (0, 0), (-1, -1), theme.sans.regular.name, 10),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+        ]))
+
+
+def build(loaded: LoadedEvent, ctx: Context) -> list:
+    theme = ctx.theme
+    # The contents list themselves in the outline but not in the contents.
+    title = ctx.lang["contents"]
+    heading = Heading(title, theme["toc_title"],
+                      entries=(OutlineEntry(0, title, "contents", in_contents=False),),
+                      running_head=title, opens_part=True)
+    return [heading, ctx.contents]

@@ -1,0 +1,93 @@
+"""The participant list: guests, then hosts, each sorted by surname the Dutch way."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from reportlab.platypus import Table, TableStyle
+
+from ..loader import LoadedEvent
+from ..model import Participant
+from .base import Context, part_heading, section_heading
+
+# Tussenvoegsels (and their neighbours' equivalents) are ignored when sorting: 'Alain van der
+# Heijde' files under H, as Dutch telephone books and the seed brochure do.
+PARTICLES = frozenset("""
+    van de der den het 't ’t ten ter te in op aan bij onder over uit voor tot vande vander
+    d' d’ da dal de' del della dello di dos du des la le les lo von zu zum zur am im
+""".split())
+
+ROWS_PER_TABLE = 40  # long lists as a sequence of short tables: a table's cost grows with length
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def sort_key(person: Participant | str) -> tuple[str, str, str]:
+    """(surname, given names, particles), each folded for comparison."""
+    name = person if isinstance(person, str) else person.name
+    override = None if isinstance(person, str) else person.sort_as
+    words = name.split()
+    surname_at = len(words) - 1
+    particles_at = surname_at
+    for i in range(1, len(words) - 1):
+        if words[i].casefold() in PARTICLES:
+            particles_at = i
+            surname_at = i
+            while surname_at < len(words) - 1 and words[surname_at].casefold() in PARTICLES:
+                surname_at += 1
+            break
+    given = " ".join(words[:particles_at])
+    particles = " ".join(words[particles_at:surname_at])
+    surname = override or " ".join(words[surname_at:])
+    return (_fold(surname), _fold(given), _fold(particles))
+
+
+def sorted_people(people: list[Participant]) -> list[Participant]:
+    return sorted(people, key=lambda p: (sort_key(p), p.name))
+
+
+def affiliation(person: Participant) -> str:
+    return ", ".join(part for part in (person.organisation, person.role) if part)
+
+
+def build(loaded: LoadedEvent, ctx: Context) -> list:
+    day = loaded.day
+    if not day.participants:
+        return []
+    story: list = [part_heading(ctx, ctx.lang["participants"], "participants")]
+    story += ctx.body(day.participants_intro)
+    guests = sorted_people([p for p in day.participants if not p.host])
+    hosts = sorted_people([p for p in day.participants if p.host])
+    story += people_tables(guests, ctx)
+    if hosts:
+        if guests:
+            story.append(section_heading(ctx, ctx.lang["hosts"], "hosts"))
+        story += people_tables(hosts, ctx)
+    return story
+
+
+def people_tables(people: list[Participant], ctx: Context) -> list[Table]:
+    theme = ctx.theme
+    name_width = theme.page.text_width * 0.36
+    tables = []
+    for start in range(0, len(people), ROWS_PER_TABLE):
+        chunk = people[start:start + ROWS_PER_TABLE]
+        rows = [[ctx.plain(p.name, "name"), ctx.plain(affiliation(p), "affiliation")]
+                for p in chunk]
+        table = Table(rows, colWidths=[name_width, theme.page.text_width - name_width],
+                      hAlign="LEFT", splitInRow=1)
+        table.setStyle(TableStyle([
+            ("FONT", (0, 0), (-1, -1), theme.serif.regular.name, theme.body_size),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+            ("TOPPADDING", (0, 0), (-1, -1), theme.table_padding),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), theme.table_padding),
+            ("LINEBELOW", (0, 0), (-1, -1), theme.rule_width, theme.palette.rule),
+        ]))
+        table.spaceAfter = theme.body_leading * 0.5
+        tables.append(table)
+    return tables

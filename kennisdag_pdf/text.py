@@ -1,0 +1,87 @@
+"""User text → ReportLab Paragraph markup that cannot be misread as markup.
+
+Everything the user wrote is escaped first; only then do we add tags of our own. Body fields go
+through a real CommonMark parser (markdown-it-py) restricted to paragraphs, emphasis, strong,
+links and backslash escapes: raw HTML, headings and lists print as the text they are.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape, quoteattr
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+LINK_SCHEMES = ("http", "https", "mailto")
+
+
+def plain(text: str) -> str:
+    """A plain field as Paragraph markup: printed exactly as written."""
+    return escape(text)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    # The 'zero' preset enables nothing but paragraphs and text; entities, HTML, headings and
+    # lists stay off so that '&amp;', '<b>' or '# 1' print literally.
+    return MarkdownIt("zero").enable(["emphasis", "link", "autolink", "escape", "newline"])
+
+
+def _paragraphs(text: str) -> list[list[Token]]:
+    return [tok.children or [] for tok in _parser().parse(text) if tok.type == "inline"]
+
+
+def _safe_href(href: str) -> str | None:
+    parts = urlsplit(href)
+    if parts.scheme in LINK_SCHEMES and (parts.netloc or parts.scheme == "mailto"):
+        return href
+    return None
+
+
+def _render_inline(children: list[Token], link_color: str) -> str:
+    out: list[str] = []
+    open_links: list[bool] = []
+    for tok in children:
+        kind = tok.type
+        if kind == "text":
+            out.append(escape(tok.content))
+        elif kind == "softbreak":
+            out.append(" ")
+        elif kind == "hardbreak":
+            out.append("<br/>")
+        elif kind == "em_open":
+            out.append("<i>")
+        elif kind == "em_close":
+            out.append("</i>")
+        elif kind == "strong_open":
+            out.append("<b>")
+        elif kind == "strong_close":
+            out.append("</b>")
+        elif kind == "link_open":
+            href = _safe_href(str(tok.attrGet("href") or ""))
+            open_links.append(href is not None)
+            if href is not None:
+                out.append(f"<a href={quoteattr(href)} color={quoteattr(link_color)}>")
+        elif kind == "link_close":
+            if open_links.pop():
+                out.append("</a>")
+        else:  # code_inline and anything a future preset adds: print as text
+            out.append(escape(tok.content))
+    return "".join(out)
+
+
+def body(text: str, *, link_color: str = "#1f4e79") -> list[str]:
+    """A body field as a list of Paragraph markup strings, one per paragraph."""
+    return [_render_inline(children, link_color) for children in _paragraphs(text)]
+
+
+def body_plain(text: str) -> list[str]:
+    """The text a reader sees of a body field, paragraph by paragraph (used by the tests)."""
+    out = []
+    for children in _paragraphs(text):
+        out.append("".join(
+            "\n" if t.type == "hardbreak" else " " if t.type == "softbreak" else t.content
+            for t in children))
+    return out

@@ -1,0 +1,71 @@
+"""Shared fixtures: the two data files, built once per test session, and PDF readers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+
+from kennisdag_pdf.loader import LoadedEvent, load
+from kennisdag_pdf.render import Rendered, render
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+SEED = ROOT.parent / "shared" / "seeds" / "kennisdag-2011-social-media.txt"
+
+
+@dataclass
+class Built:
+    loaded: LoadedEvent
+    result: Rendered
+    path: Path
+
+    @property
+    def pdf(self) -> bytes:
+        return self.result.pdf
+
+
+def build_to(tmp: Path, name: str) -> Built:
+    loaded = load(DATA / name)
+    result = render(loaded)
+    path = tmp / (loaded.day.event.id + ".pdf")
+    path.write_bytes(result.pdf)
+    return Built(loaded, result, path)
+
+
+@pytest.fixture(scope="session")
+def brochure_2011(tmp_path_factory) -> Built:
+    return build_to(tmp_path_factory.mktemp("2011"), "kennisdag-2011.yaml")
+
+
+@pytest.fixture(scope="session")
+def brochure_en(tmp_path_factory) -> Built:
+    return build_to(tmp_path_factory.mktemp("en"), "example-en.yaml")
+
+
+def page_texts(pdf: bytes | Path, *, bounds=None) -> list[str]:
+    """Text of each page; with bounds (left, bottom, right, top) only what lies inside them."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        out = []
+        for page in document:
+            textpage = page.get_textpage()
+            if bounds is None:
+                out.append(textpage.get_text_range())
+            else:
+                out.append(textpage.get_text_bounded(*bounds))
+            textpage.close()
+            page.close()
+        return out
+    finally:
+        document.close()
+
+
+def squash(text: str) -> str:
+    """Text without whitespace, with line-end hyphens marked as U+FFFE (as PDFium reports them)."""
+    # PDFium reports a hyphen it recognises as a line-end break as U+0002 or U+FFFE.
+    text = re.sub(r"-\r?\n", "\ufffe", text).replace("\x02", "\ufffe")
+    return re.sub(r"\s+", "", text)
