@@ -98,7 +98,7 @@ def load(path: str | os.PathLike[str]) -> LoadedEvent:
     root = _compose(text, name)
     marks: dict[SourcePath, tuple[int, int]] = {}
     problems: list[Problem] = []
-    data = _Builder(name, marks, problems).build(root)
+    data = _Builder(name, marks, problems, lambda: _alias_marks(text)).build(root)
     source_map = SourceMap(name, marks)
     if problems:
         raise BadInput(problems)
@@ -169,16 +169,24 @@ def _decode(raw: bytes, name: str) -> str:
 
 # --- YAML -------------------------------------------------------------------------------------
 
-_HINTS = {
-    "found character '\\t' that cannot start any token":
-        "tab character used for indentation; use spaces",
-    "mapping values are not allowed here":
-        "a colon followed by a space inside a value; put the value in quotes, "
-        "for example: title: \"Social media: hype or revolution?\"",
-    "expected a single document in the stream":
-        "the file holds more than one YAML document (a second '---'); keep only one",
-    "found undefined alias": "aliases (*name) are not allowed; write the value out",
-}
+# libyaml's wording (CSafeLoader) first, pure-Python PyYAML's second; matched by substring.
+_HINTS = [
+    (("tab character that violates indentation", "found character '\\t'"),
+     "tab character used for indentation; use spaces"),
+    (("mapping values are not allowed",),
+     "a colon followed by a space inside a value; put the value in quotes, "
+     "for example: title: \"Social media: hype or revolution?\""),
+    (("expected a single document", "but found another document"),
+     "the file holds more than one YAML document (a second '---'); keep only one"),
+    (("found undefined alias",), "aliases (*name) are not allowed; write the value out"),
+]
+
+
+def _alias_marks(text: str) -> list[tuple[int, int]]:
+    """Where each alias (*name) stands; compose() keeps only the anchored node's position."""
+    return [(event.start_mark.line + 1, event.start_mark.column + 1)
+            for event in yaml.parse(text, Loader=_NodeLoader)
+            if isinstance(event, yaml.AliasEvent)]
 
 
 def _compose(text: str, name: str) -> yaml.Node:
@@ -198,9 +206,8 @@ def _compose(text: str, name: str) -> yaml.Node:
 def _yaml_problem(exc: yaml.MarkedYAMLError, name: str) -> BadInput:
     mark = exc.problem_mark or exc.context_mark
     problem = (exc.problem or exc.context or "not valid YAML").strip()
-    message = _HINTS.get(problem)
-    if message is None and "cannot start any token" in problem and "'\\t'" in problem:
-        message = _HINTS["found character '\\t' that cannot start any token"]
+    said = f"{exc.context or ''} {exc.problem or ''}"
+    message = next((hint for needles, hint in _HINTS if any(n in said for n in needles)), None)
     if message is None:
         message = problem
         if exc.context and exc.context_mark and exc.context_mark is not mark:
@@ -212,11 +219,13 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, name: str) -> BadInput:
 class _Builder:
     """Turns composed nodes into plain dicts, lists and strings, recording marks."""
 
-    def __init__(self, name: str, marks: dict, problems: list[Problem]) -> None:
+    def __init__(self, name: str, marks: dict, problems: list[Problem], aliases) -> None:
         self.name = name
         self.marks = marks
         self.problems = problems
         self.seen: set[int] = set()
+        self._find_aliases = aliases  # parsing again is only worth it when there are aliases
+        self._aliases: list[tuple[int, int]] | None = None
 
     def _fail(self, node: yaml.Node, path: SourcePath, message: str) -> None:
         self.problems.append(Problem(node.start_mark.line + 1, node.start_mark.column + 1,
@@ -224,7 +233,14 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: SourcePath = ()) -> Any:
         if id(node) in self.seen:
-            self._fail(node, path, "aliases (*name) are not allowed; write the value out")
+            # Nodes are visited in document order, and so are the aliases that reuse them.
+            if self._aliases is None:
+                self._aliases = list(reversed(self._find_aliases()))
+            line, column = self._aliases.pop() if self._aliases else (
+                node.start_mark.line + 1, node.start_mark.column + 1)
+            self.problems.append(Problem(line, column, format_path(path),
+                                         "aliases (*name) are not allowed; write the value out",
+                                         self.name))
             return None
         self.seen.add(id(node))
         self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
@@ -306,6 +322,25 @@ def _describe(value: Any) -> str:
     return f"'{_short(value)}'"
 
 
+def _date_message(value: Any) -> str:
+    import calendar
+    import re
+
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value) if isinstance(value, str) else None
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+        if not 1 <= month <= 12:
+            return f"'{value}' does not exist: there is no month {month}"
+        days = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= days:
+            return f"'{value}' does not exist: {_MONTHS[month - 1]} {year} has {days} days"
+    return f"{_describe(value)} is not a date in the form YYYY-MM-DD"
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
 def _problem_from(err: dict, source_map: SourceMap) -> Problem:
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
@@ -329,7 +364,7 @@ def _problem_from(err: dict, source_map: SourceMap) -> Problem:
     elif kind == "literal_error":
         message = f"{_describe(value)} is not one of: {ctx.get('expected', '')}"
     elif kind.startswith("date"):
-        message = f"{_describe(value)} is not a date in the form YYYY-MM-DD"
+        message = _date_message(value)
     elif kind.startswith("bool"):
         message = f"{_describe(value)} is not true or false"
     elif kind == "string_too_long":

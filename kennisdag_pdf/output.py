@@ -26,9 +26,12 @@ def check_target(target: Path, inputs: list[Path]) -> None:
                                   EXIT_CANT_CREATE)
         except FileNotFoundError:
             pass
-    folder = target.parent
-    if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{folder}: is not a folder", EXIT_CANT_CREATE)
+    for folder in target.parents:
+        if folder.exists():
+            if not folder.is_dir():
+                raise OutputError(f"{target}: cannot be created: {folder} is a file, "
+                                  f"not a folder", EXIT_CANT_CREATE)
+            break
 
 
 def write_atomic(target: Path, data: bytes) -> None:

@@ -69,3 +69,15 @@ def squash(text: str) -> str:
     # PDFium reports a hyphen it recognises as a line-end break as U+0002 or U+FFFE.
     text = re.sub(r"-\r?\n", "\ufffe", text).replace("\x02", "\ufffe")
     return re.sub(r"\s+", "", text)
+
+
+def loose_pattern(text: str) -> re.Pattern[str]:
+    """Matches text in squashed PDF text, wherever the renderer may have broken a line.
+
+    Between any two characters there may be a line-end hyphen (U+FFFE); a hyphen of the text
+    may itself be the one PDFium reports as U+FFFE.
+    """
+    parts = []
+    for ch in re.sub(r"\s+", "", text):
+        parts.append("[-\ufffe]" if ch == "-" else re.escape(ch))
+    return re.compile("\ufffe?".join(parts))

@@ -1,0 +1,503 @@
+"""kennisdag_pdf.loader.load: YAML → KnowledgeDay, every problem located by file:line:col."""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from kennisdag_pdf.errors import EXIT_BAD_INPUT, BadInput, Problem
+from kennisdag_pdf.loader import MAX_YAML_BYTES, SourceMap, load
+
+MINIMAL = """\
+event:
+  id: kd-test
+  title: Titel
+  date: 2011-04-07
+  venue: Zaal
+  city: Utrecht
+  language: nl
+  organisers:
+    - name: Organisator
+"""
+
+WITH_LOGO = """\
+event:
+  id: kd-test
+  title: Titel
+  date: 2011-04-07
+  venue: Zaal
+  city: Utrecht
+  language: nl
+  organisers:
+    - name: Organisator
+      logo: {logo}
+"""
+LOGO_LINE, LOGO_COLUMN = 10, 7
+
+
+def write(folder: Path, content: str | bytes, name: str = "event.yaml") -> Path:
+    path = folder / name
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    else:
+        path.write_bytes(content)
+    return path
+
+
+def problems_of(path: Path) -> list[Problem]:
+    with pytest.raises(BadInput) as info:
+        load(path)
+    assert info.value.exit_code == EXIT_BAD_INPUT
+    assert info.value.problems, "BadInput without problems"
+    return info.value.problems
+
+
+def only_problem(path: Path) -> Problem:
+    found = problems_of(path)
+    assert len(found) == 1, [p.format() for p in found]
+    return found[0]
+
+
+# --- a valid file --------------------------------------------------------------------------------
+
+def test_minimal_event_loads(tmp_path):
+    path = write(tmp_path, MINIMAL)
+    loaded = load(path)
+    event = loaded.day.event
+    assert event.id == "kd-test"
+    assert event.title == "Titel"
+    assert event.date == dt.date(2011, 4, 7)
+    assert [o.name for o in event.organisers] == ["Organisator"]
+    assert loaded.day.participants == []
+    assert loaded.images == {}
+    assert loaded.source_bytes == MINIMAL.encode()
+    assert loaded.source == path
+
+
+def test_scalars_are_never_guessed(tmp_path):
+    path = write(tmp_path, """\
+event:
+  id: kd-test
+  title: 12:30
+  subtitle: 1.10
+  date: 2011-04-07
+  venue: NO
+  city: 0123
+  language: nl
+  organisers:
+    - name: yes
+untreated_theses:
+  - off
+  - 1e3
+  - 0x1F
+  - ~x
+""")
+    day = load(path).day
+    assert day.event.title == "12:30"  # YAML 1.1 would make it 750 (sexagesimal)
+    assert day.event.subtitle == "1.10"  # not the float 1.1
+    assert day.event.venue == "NO"  # not False (the Norway problem)
+    assert day.event.city == "0123"  # not the octal 83
+    assert day.event.language == "nl"
+    assert day.event.organisers[0].name == "yes"  # not True
+    assert day.untreated_theses == ["off", "1e3", "0x1F", "~x"]
+    assert day.event.date == dt.date(2011, 4, 7)
+    assert type(day.event.date) is dt.date
+
+
+def test_quoted_empty_string_is_text_but_plain_empty_is_null(tmp_path):
+    path = write(tmp_path, MINIMAL + "lead:\nphotos_note: ''\n")
+    problem = only_problem(path)
+    # lead: (nothing) is null and allowed; '' is a string and must not be empty.
+    assert problem.field == "photos_note"
+    assert problem.line == 11
+    assert "empty" in problem.message
+
+
+# --- YAML features that are refused --------------------------------------------------------------
+
+def test_alias_is_refused(tmp_path):
+    path = write(tmp_path, MINIMAL.replace("  venue: Zaal\n  city: Utrecht\n",
+                                           "  venue: &plaats Zaal\n  city: *plaats\n"))
+    problem = only_problem(path)
+    assert problem.field == "event.city"
+    assert "aliases (*name) are not allowed" in problem.message
+
+
+def test_alias_is_reported_at_the_alias_line(tmp_path):
+    path = write(tmp_path, MINIMAL.replace("  venue: Zaal\n  city: Utrecht\n",
+                                           "  venue: &plaats Zaal\n  city: *plaats\n"))
+    problem = only_problem(path)
+    assert (problem.line, problem.column) == (6, 9)  # '*plaats' on line 6, not '&plaats' on 5
+
+
+def test_alias_of_a_mapping_in_a_list_is_refused(tmp_path):
+    path = write(tmp_path, MINIMAL + "participants:\n  - &p\n    name: Jan\n  - *p\n")
+    problem = only_problem(path)
+    assert problem.field == "participants[1]"
+    assert (problem.line, problem.column) == (13, 5)  # '*p', not '&p' on line 11
+    assert "aliases" in problem.message
+
+
+def test_undefined_alias_is_refused_with_its_line(tmp_path):
+    path = write(tmp_path, MINIMAL.replace("  city: Utrecht\n", "  city: *stad\n"))
+    problem = only_problem(path)
+    assert problem.line == 6
+    assert "aliases (*name) are not allowed" in problem.message
+
+
+def test_duplicate_key_names_both_lines(tmp_path):
+    path = write(tmp_path, MINIMAL.replace("  city: Utrecht\n",
+                                           "  city: Utrecht\n  city: Amsterdam\n"))
+    problem = only_problem(path)
+    assert problem.field == "event.city"
+    assert (problem.line, problem.column) == (7, 3)
+    assert "duplicate key 'city'" in problem.message
+    assert "first on line 6" in problem.message
+
+
+def test_duplicate_key_in_a_nested_mapping(tmp_path):
+    path = write(tmp_path, MINIMAL + "participants:\n  - name: Jan\n    name: Piet\n")
+    problem = only_problem(path)
+    assert problem.field == "participants[0].name"
+    assert problem.line == 12
+    assert "first on line 11" in problem.message
+
+
+@pytest.mark.parametrize("tag, shown", [
+    ("!!python/object/apply:os.system ['touch {marker}']", "!!python/object/apply:os.system"),
+    ("!!binary aGVsbG8=", "!!binary"),
+    ("!foo bar", "!foo"),
+])
+def test_tags_are_refused(tmp_path, tag, shown):
+    marker = tmp_path / "executed"
+    path = write(tmp_path, MINIMAL + f"lead: {tag.format(marker=marker)}\n")
+    problem = only_problem(path)
+    assert problem.field == "lead"
+    assert (problem.line, problem.column) == (10, 7)
+    assert f"unsupported tag {shown}" in problem.message
+    assert not marker.exists()  # composing never constructs Python objects
+
+
+def test_merge_key_is_refused(tmp_path):
+    path = write(tmp_path, MINIMAL + "participants:\n  - <<: {name: Jan}\n    role: x\n")
+    problem = only_problem(path)
+    assert problem.field == "participants[0]"
+    assert problem.line == 11
+    assert "merge keys (<<) are not allowed" in problem.message
+
+
+def test_all_structural_problems_reported_at_once(tmp_path):
+    text = (MINIMAL.replace("  city: Utrecht\n", "  city: Utrecht\n  city: Delft\n")
+            + "lead: !foo bar\nparticipants:\n  - <<: {name: Jan}\n")
+    found = problems_of(write(tmp_path, text))
+    assert sorted(p.line for p in found) == [7, 11, 13]
+
+
+def test_problems_are_reported_at_once_sorted_by_line(tmp_path, monkeypatch):
+    write(tmp_path, """\
+event:
+  title: Titel
+  language: fr
+  venue: Zaal
+  date: 07-04-2011
+  city: Utrecht
+  organisers:
+    - name: Organisator
+  id: Kennisdag 2011
+""")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BadInput) as info:
+        load("event.yaml")
+    # The validator finds them in field order (id, date, language); the report is by line.
+    assert info.value.lines() == [
+        "event.yaml:3:3: event.language: 'fr' is not one of: 'nl' or 'en'",
+        "event.yaml:5:3: event.date: '07-04-2011' is not a date in the form YYYY-MM-DD",
+        "event.yaml:9:3: event.id: 'Kennisdag 2011' is not a slug: use lowercase letters, "
+        "digits and single hyphens, such as kennisdag-2011",
+    ]
+    assert str(info.value).splitlines() == info.value.lines()
+
+
+# --- validation messages -------------------------------------------------------------------------
+
+def test_unknown_top_level_key_suggests_the_right_one(tmp_path):
+    problem = only_problem(write(tmp_path, MINIMAL + "participant:\n  - name: Jan\n"))
+    assert problem.field == "participant"
+    assert (problem.line, problem.column) == (10, 1)
+    assert "unknown key 'participant'" in problem.message
+    assert "did you mean 'participants'?" in problem.message
+
+
+def test_unknown_nested_key_suggests_from_the_right_model(tmp_path):
+    text = MINIMAL + "participants:\n  - name: Jan\n    organisatie: Gemeente\n"
+    problem = only_problem(write(tmp_path, text))
+    assert problem.field == "participants[0].organisatie"
+    assert (problem.line, problem.column) == (12, 5)
+    assert "did you mean 'organisation'?" in problem.message
+
+
+def test_unknown_key_without_close_match_lists_allowed_keys(tmp_path):
+    text = MINIMAL + "participants:\n  - name: Jan\n    xyzzy: 1\n"
+    problem = only_problem(write(tmp_path, text))
+    assert "did you mean" not in problem.message
+    assert "allowed here: name, organisation, role, host, sort_as" in problem.message
+
+
+def test_missing_field_is_located_at_its_parent(tmp_path):
+    text = MINIMAL.replace("  city: Utrecht\n", "") + "participants:\n  - role: spreker\n"
+    found = {p.field: p for p in problems_of(write(tmp_path, text))}
+    assert set(found) == {"event.city", "participants[0].name"}
+    assert (found["event.city"].line, found["event.city"].column) == (1, 1)  # 'event:'
+    assert (found["participants[0].name"].line, found["participants[0].name"].column) == (10, 5)
+    assert all(p.message == "field required" for p in found.values())
+
+
+def test_missing_event_is_located_at_the_top(tmp_path):
+    problem = only_problem(write(tmp_path, "lead: Hallo\n"))
+    assert problem.field == "event"
+    assert problem.message == "field required"
+    assert (problem.line, problem.column) == (1, 1)
+
+
+def test_wrong_shape_is_described(tmp_path):
+    text = MINIMAL.replace("  title: Titel\n", "  title:\n    - a\n    - b\n")
+    problem = only_problem(write(tmp_path, text))
+    assert problem.field == "event.title"
+    assert problem.line == 3
+    assert problem.message == "expected text, found a list"
+
+
+# --- the file itself -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("content, message", [
+    ("", "file is empty"),
+    ("   \n\n", "file is empty"),
+    ("# only\n# comments\n", "file is empty (only comments)"),
+])
+def test_empty_files(tmp_path, content, message):
+    problem = only_problem(write(tmp_path, content))
+    assert problem.message == message
+    assert problem.line == 0
+
+
+def test_top_level_list_is_refused(tmp_path):
+    problem = only_problem(write(tmp_path, "- event\n- agenda\n"))
+    assert (problem.line, problem.column) == (1, 1)
+    assert problem.message.startswith("expected a mapping with the keys event")
+
+
+def test_utf8_bom_is_accepted(tmp_path):
+    loaded = load(write(tmp_path, b"\xef\xbb\xbf" + MINIMAL.encode()))
+    assert loaded.day.event.id == "kd-test"  # not '\ufeffevent' as the first key
+
+
+@pytest.mark.parametrize("bom, codec", [(b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")])
+def test_utf16_is_refused(tmp_path, bom, codec):
+    problem = only_problem(write(tmp_path, bom + MINIMAL.encode(codec)))
+    assert "UTF-16" in problem.message
+    assert "UTF-8" in problem.message
+
+
+def test_cp1252_bytes_are_refused_with_their_position(tmp_path):
+    raw = MINIMAL.replace("Zaal", "Café").encode("cp1252")
+    problem = only_problem(write(tmp_path, raw))
+    # '  venue: Caf' is 12 characters: the é (0xE9) is line 5, column 13.
+    assert (problem.line, problem.column) == (5, 13)
+    assert "0xE9" in problem.message
+    assert "UTF-8" in problem.message
+
+
+def test_cp1252_position_counts_characters_not_bytes(tmp_path):
+    raw = MINIMAL.replace("Zaal", "Zaal ’s X").encode("utf-8").replace(b"X", b"\x93")
+    problem = only_problem(write(tmp_path, raw))
+    # '  venue: Zaal ’s ' is 17 characters (the ’ is 3 bytes but one character).
+    assert (problem.line, problem.column) == (5, 18)
+
+
+def test_control_character_is_refused_with_its_position(tmp_path):
+    problem = only_problem(write(tmp_path, MINIMAL.replace("Zaal", "Za\x07al")))
+    assert (problem.line, problem.column) == (5, 12)
+    assert "U+0007" in problem.message
+
+
+def test_tab_and_crlf_are_not_control_character_errors(tmp_path):
+    loaded = load(write(tmp_path, MINIMAL.replace("Zaal", "Za\tal").replace("\n", "\r\n")))
+    assert loaded.day.event.venue == "Za\tal"
+
+
+def test_file_not_found(tmp_path):
+    problem = only_problem(tmp_path / "nope.yaml")
+    assert problem.message == "file not found"
+    assert problem.file.endswith("nope.yaml")
+
+
+def test_folder_instead_of_file(tmp_path):
+    problem = only_problem(tmp_path)
+    assert problem.message == "is a folder, not a YAML file"
+
+
+def test_file_over_the_limit_is_refused_without_reading_it(tmp_path, monkeypatch):
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as handle:
+        handle.truncate(MAX_YAML_BYTES + 1024 * 1024)  # sparse: costs nothing
+    def no_reading(self, *args, **kwargs):
+        raise AssertionError(f"read {self} although it is over the limit")
+    monkeypatch.setattr(Path, "read_bytes", no_reading)
+    monkeypatch.setattr(Path, "read_text", no_reading)
+    monkeypatch.setattr(Path, "open", no_reading)
+    problem = only_problem(path)
+    assert "3.0 MB" in problem.message
+    assert "limit 2 MB" in problem.message
+
+
+def test_file_just_at_the_limit_is_read(tmp_path):
+    content = MINIMAL + "#" * (MAX_YAML_BYTES - len(MINIMAL))
+    assert len(content.encode()) == MAX_YAML_BYTES
+    assert load(write(tmp_path, content)).day.event.id == "kd-test"
+
+
+# --- the source map ------------------------------------------------------------------------------
+
+def test_source_map_falls_back_to_the_nearest_ancestor():
+    marks = {(): (1, 1), ("event",): (1, 1), ("event", "title"): (3, 3),
+             ("participants", 0): (12, 5)}
+    source_map = SourceMap("event.yaml", marks)
+    assert source_map.locate(("event", "title")) == (3, 3)
+    assert source_map.locate(("event", "title", "derived")) == (3, 3)
+    assert source_map.locate(("participants", 0, "sort_as")) == (12, 5)
+    assert source_map.locate(("participants", 7, "name")) == (1, 1)  # only the root is known
+    assert SourceMap("x", {}).locate(("event",)) == (0, 0)
+    problem = source_map.problem(("participants", 0, "sort_as"), "oops")
+    assert problem.format() == "event.yaml:12:5: participants[0].sort_as: oops"
+
+
+def test_loaded_source_map_points_at_keys_and_list_items(tmp_path):
+    path = write(tmp_path, MINIMAL + "participants:\n  - name: Jan\n    role: spreker\n")
+    source_map = load(path).source_map
+    assert source_map.locate(("event", "venue")) == (5, 3)
+    assert source_map.locate(("event", "organisers", 0, "name")) == (9, 7)
+    assert source_map.locate(("participants", 0, "role")) == (12, 5)
+    # sort_as is not in the file: its participant's position is the best we know.
+    assert source_map.locate(("participants", 0, "sort_as")) == (11, 5)
+
+
+# --- images --------------------------------------------------------------------------------------
+
+def event_with_logo(folder: Path, logo: str) -> Path:
+    (folder / "assets").mkdir(exist_ok=True)
+    return write(folder, WITH_LOGO.format(logo=logo))
+
+
+def logo_problem(folder: Path, logo: str) -> Problem:
+    problem = only_problem(event_with_logo(folder, logo))
+    assert problem.field == "event.organisers[0].logo"
+    assert (problem.line, problem.column) == (LOGO_LINE, LOGO_COLUMN)
+    return problem
+
+
+def test_png_logo_loads_and_transparency_becomes_white(tmp_path):
+    path = event_with_logo(tmp_path, "assets/logo.png")
+    image = Image.new("RGBA", (3, 2), (200, 0, 0, 255))
+    image.putpixel((0, 0), (0, 0, 255, 0))  # fully transparent blue
+    image.save(tmp_path / "assets" / "logo.png")
+    asset = load(path).images["assets/logo.png"]
+    assert (asset.width, asset.height) == (3, 2)
+    assert asset.image.mode == "RGB"
+    assert asset.image.size == (3, 2)
+    assert asset.image.getpixel((0, 0)) == (255, 255, 255)
+    assert asset.image.getpixel((1, 0)) == (200, 0, 0)
+    assert asset.path == (tmp_path / "assets" / "logo.png").resolve()
+
+
+def test_logo_missing(tmp_path):
+    problem = logo_problem(tmp_path, "assets/logo.png")
+    assert problem.message == "file not found: assets/logo.png"
+
+
+def test_logo_case_mismatch_suggests_the_real_name(tmp_path):
+    (tmp_path / "assets").mkdir()
+    Image.new("RGB", (2, 2)).save(tmp_path / "assets" / "Logo.PNG", format="PNG")
+    problem = logo_problem(tmp_path, "assets/logo.png")
+    assert "file not found: assets/logo.png" in problem.message
+    assert "did you mean assets/Logo.PNG?" in problem.message
+
+
+def test_logo_leaving_the_folder_is_refused(tmp_path):
+    inner = tmp_path / "event"
+    inner.mkdir()
+    Image.new("RGB", (2, 2)).save(tmp_path / "outside.png")
+    problem = logo_problem(inner, "../outside.png")
+    assert "leaves the folder" in problem.message
+
+
+def test_logo_symlink_pointing_outside_is_refused(tmp_path):
+    inner = tmp_path / "event"
+    (inner / "assets").mkdir(parents=True)
+    Image.new("RGB", (2, 2)).save(tmp_path / "outside.png")
+    (inner / "assets" / "logo.png").symlink_to(tmp_path / "outside.png")
+    problem = logo_problem(inner, "assets/logo.png")
+    assert "leaves the folder" in problem.message
+
+
+def test_logo_symlink_inside_the_folder_is_fine(tmp_path):
+    (tmp_path / "assets").mkdir()
+    Image.new("RGB", (2, 2)).save(tmp_path / "assets" / "real.png")
+    (tmp_path / "assets" / "logo.png").symlink_to(tmp_path / "assets" / "real.png")
+    loaded = load(event_with_logo(tmp_path, "assets/logo.png"))
+    assert loaded.images["assets/logo.png"].width == 2
+
+
+@pytest.mark.parametrize("logo", ["/etc/passwd", "C:/logo.png", "'\\\\server\\logo.png'"])
+def test_logo_absolute_path_is_refused(tmp_path, logo):
+    problem = logo_problem(tmp_path, logo)
+    assert "is an absolute path" in problem.message
+
+
+def test_text_file_named_png_is_refused(tmp_path):
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "logo.png").write_text("this is not a picture\n")
+    problem = logo_problem(tmp_path, "assets/logo.png")
+    assert problem.message == "'assets/logo.png' is not a readable PNG or JPEG image"
+
+
+def test_truncated_png_is_refused(tmp_path):
+    (tmp_path / "assets").mkdir()
+    logo = tmp_path / "assets" / "logo.png"
+    Image.new("RGB", (64, 64), (10, 20, 30)).save(logo)
+    logo.write_bytes(logo.read_bytes()[:-40])  # cut into the image data
+    problem = logo_problem(tmp_path, "assets/logo.png")
+    assert "truncated" in problem.message
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def test_png_with_too_many_pixels_is_refused(tmp_path):
+    width = height = 10_000
+    # A 1-bit greyscale image of zeros: 100 megapixels compress to about 12 kB.
+    rows = (b"\x00" * (1 + width // 8)) * height
+    png = (b"\x89PNG\r\n\x1a\n"
+           + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+           + _png_chunk(b"IDAT", zlib.compress(rows, 9))
+           + _png_chunk(b"IEND", b""))
+    assert len(png) < 50_000
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "logo.png").write_bytes(png)
+    problem = logo_problem(tmp_path, "assets/logo.png")
+    assert "too many pixels" in problem.message
+    assert "40 megapixels" in problem.message
+
+
+def test_every_logo_problem_is_reported(tmp_path):
+    text = WITH_LOGO.format(logo="assets/a.png") + "    - name: Tweede\n      logo: b.png\n"
+    (tmp_path / "assets").mkdir()
+    found = problems_of(write(tmp_path, text))
+    assert [(p.field, p.line) for p in sorted(found)] == [
+        ("event.organisers[0].logo", 10), ("event.organisers[1].logo", 12)]
+

@@ -1,0 +1,125 @@
+"""Property-based tests of the whole text pipeline: YAML text in, PDF text out."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import yaml
+from conftest import loose_pattern, page_texts, squash
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from kennisdag_pdf import fonts, text
+from kennisdag_pdf.errors import BadInput
+from kennisdag_pdf.loader import load
+from kennisdag_pdf.render import render
+
+LOCATED = re.compile(r"^event\.yaml:\d+:\d+: [\w.\[\]]+: \S.*$")
+
+# (path, kind): every text field of the format, plain or body.
+TEXT_FIELDS = [
+    (("event", "title"), "plain"), (("event", "subtitle"), "plain"),
+    (("event", "venue"), "plain"), (("event", "city"), "plain"),
+    (("event", "organisers", 0, "name"), "plain"),
+    (("lead",), "body"), (("opening",), "body"), (("participants_intro",), "body"),
+    (("agenda", 0, "title"), "plain"), (("agenda", 0, "items", 0), "plain"),
+    (("participants", 0, "name"), "plain"), (("participants", 0, "organisation"), "plain"),
+    (("participants", 0, "role"), "plain"),
+    (("chapters", 0, "title"), "plain"), (("chapters", 0, "body"), "body"),
+    (("theses", 0, "statement"), "plain"), (("theses", 0, "body"), "body"),
+    (("untreated_theses", 0), "plain"),
+    (("conclusions", "intro"), "body"), (("conclusions", "points", 0), "body"),
+    (("closing",), "body"), (("photos_note",), "plain"),
+]
+
+
+def minimal_event() -> dict:
+    return {
+        "event": {"id": "prop", "title": "T", "subtitle": "S", "date": "2020-01-02",
+                  "venue": "V", "city": "C", "language": "nl",
+                  "organisers": [{"name": "O"}]},
+        "lead": "L", "agenda": [{"title": "A", "items": ["a"]}], "opening": "O",
+        "participants_intro": "P", "participants": [{"name": "Jan Jansen",
+                                                     "organisation": "Org", "role": "R"}],
+        "chapters": [{"title": "Ch", "body": "B"}],
+        "theses": [{"statement": "St", "body": "B"}], "untreated_theses": ["U"],
+        "conclusions": {"intro": "I", "points": ["P"]}, "closing": "C", "photos_note": "F",
+    }
+
+
+def put(data: dict, path: tuple, value: str) -> None:
+    target = data
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+
+
+def comparable(value: str) -> str:
+    """PDF text extractors unfold compatibility characters (the ligature ﬀ comes back as ff)."""
+    return squash(unicodedata.normalize("NFKC", value))
+
+
+def printed_in(value: str, pdf_text: str) -> bool:
+    return loose_pattern(comparable(value)).search(pdf_text) is not None
+
+
+def write(tmp_path, data: dict):
+    path = tmp_path / "event.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, width=10_000), encoding="utf-8")
+    return path
+
+
+COVERED = sorted(chr(c) for c in fonts.coverage()
+                 if chr(c).isprintable() and not chr(c).isspace() and c not in (0xAD,))
+covered_text = st.text(alphabet=st.sampled_from(COVERED) | st.just(" "), min_size=1,
+                       max_size=60).filter(lambda t: t.strip())
+
+FAST = settings(max_examples=30, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                       HealthCheck.too_slow])
+
+
+@FAST
+@given(field=st.sampled_from(TEXT_FIELDS), value=st.text(max_size=80))
+def test_any_text_in_any_field_builds_or_fails_located(tmp_path, monkeypatch, field, value):
+    monkeypatch.chdir(tmp_path)
+    data = minimal_event()
+    put(data, field[0], value)
+    try:
+        source = write(tmp_path, data)
+    except (yaml.YAMLError, UnicodeEncodeError):
+        assume(False)  # not representable as a UTF-8 YAML file at all
+    try:
+        result = render(load(source.name))
+    except BadInput as exc:
+        for line in exc.lines():
+            assert LOCATED.match(line), line
+    else:
+        assert result.pdf.startswith(b"%PDF-") and result.pages >= 5
+
+
+@FAST
+@given(field=st.sampled_from([f for f, kind in TEXT_FIELDS if kind == "plain"
+                              and f[0] not in ("event",)]),
+       value=covered_text)
+def test_plain_text_comes_back_unchanged(tmp_path, monkeypatch, field, value):
+    monkeypatch.chdir(tmp_path)
+    data = minimal_event()
+    put(data, field, value)
+    pdf = render(load(write(tmp_path, data).name)).pdf
+    printed = comparable("\n".join(page_texts(pdf)[2:]))  # after cover and contents
+    assert printed_in(value, printed)
+
+
+@FAST
+@given(field=st.sampled_from([f for f, kind in TEXT_FIELDS if kind == "body"]),
+       value=covered_text)
+def test_body_text_comes_back_as_the_markdown_plain_text(tmp_path, monkeypatch, field, value):
+    monkeypatch.chdir(tmp_path)
+    data = minimal_event()
+    put(data, field, value)
+    pdf = render(load(write(tmp_path, data).name)).pdf
+    printed = comparable("\n".join(page_texts(pdf)[2:]))
+    for paragraph in text.body_plain(value.strip()):
+        assert printed_in(paragraph, printed)

@@ -1,0 +1,71 @@
+"""Reference renderings: pages of the 2011 brochure compared as images, with a tolerance.
+
+A layout change shows up here as a failing page with a diff image beside the reference. When
+the change is intended, `make references` rewrites the PNGs: look at them before committing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image, ImageChops
+
+REFERENCE = Path(__file__).parent / "reference"
+UPDATE = os.environ.get("KENNISDAG_UPDATE_REFERENCES") == "1"
+DPI = 40
+# Anti-aliasing differs slightly between rasteriser builds; a moved line or a changed word
+# changes far more than this many pixels.
+CHANNEL_TOLERANCE = 48  # per pixel, 0–255
+MAX_CHANGED_SHARE = 0.002  # of all pixels
+
+PAGES = {1: "cover", 2: "contents", 3: "opening-agenda", 4: "participants", 6: "thesis-1",
+         14: "conclusions", 16: "colophon"}
+
+
+def rasterise(pdf: bytes, page_number: int) -> Image.Image:
+    document = pdfium.PdfDocument(pdf)
+    try:
+        page = document[page_number - 1]
+        image = page.render(scale=DPI / 72).to_pil().convert("RGB")
+        page.close()
+        return image
+    finally:
+        document.close()
+
+
+def changed_share(expected: Image.Image, actual: Image.Image) -> tuple[float, Image.Image]:
+    diff = ImageChops.difference(expected, actual).convert("L")
+    mask = diff.point(lambda v: 255 if v > CHANNEL_TOLERANCE else 0)
+    changed = mask.histogram()[255]
+    return changed / (mask.width * mask.height), mask
+
+
+@pytest.mark.parametrize("page_number", sorted(PAGES), ids=[PAGES[p] for p in sorted(PAGES)])
+def test_page_matches_reference(brochure_2011, page_number):
+    name = f"kennisdag-2011-p{page_number:02d}-{PAGES[page_number]}"
+    reference = REFERENCE / f"{name}.png"
+    actual = rasterise(brochure_2011.pdf, page_number)
+    if UPDATE:
+        REFERENCE.mkdir(exist_ok=True)
+        actual.save(reference, optimize=True)
+        return
+    assert reference.exists(), f"no reference for page {page_number}: run `make references`"
+    expected = Image.open(reference).convert("RGB")
+    assert expected.size == actual.size, "page size changed"
+    share, mask = changed_share(expected, actual)
+    if share > MAX_CHANGED_SHARE:
+        actual.save(REFERENCE / f"{name}.actual.png")
+        mask.save(REFERENCE / f"{name}.diff.png")
+    assert share <= MAX_CHANGED_SHARE, (
+        f"page {page_number} differs in {share:.2%} of its pixels; see {name}.diff.png")
+
+
+def test_comparison_detects_a_changed_line(brochure_2011):
+    """The tolerance is loose enough for anti-aliasing, not for a moved line of text."""
+    page = rasterise(brochure_2011.pdf, 3)
+    shifted = ImageChops.offset(page, 0, 3)
+    assert changed_share(page, page)[0] == 0
+    assert changed_share(page, shifted)[0] > MAX_CHANGED_SHARE
