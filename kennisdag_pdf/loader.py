@@ -99,6 +99,8 @@ def load(path: str | os.PathLike[str]) -> LoadedEvent:
     marks: dict[SourcePath, tuple[int, int]] = {}
     problems: list[Problem] = []
     data = _Builder(name, marks, problems, lambda: _alias_marks(text)).build(root)
+    if "&" in text:  # an anchor never used is harmless, but the format has no place for one
+        problems += _anchor_problems(text, name)
     source_map = SourceMap(name, marks)
     if problems:
         raise BadInput(problems)
@@ -163,8 +165,37 @@ def _decode(raw: bytes, name: str) -> str:
             line, col = _line_col(text, index)
             raise BadInput.single(
                 name, f"control character U+{ord(ch):04X} in the file; remove it",
-                line=line, column=col)
+                line=line, column=col, field=_field_at(text, index))
     return text
+
+
+def _field_at(text: str, index: int) -> str:
+    """The field whose value holds text[index], found in a copy with control characters
+    blanked out (a raw NEL, for one, would otherwise break the YAML itself)."""
+    blanked = "".join("?" if ch not in "\n\r\t" and unicodedata.category(ch) in ("Cc", "Cs")
+                      else ch for ch in text)
+    try:
+        root = yaml.compose(blanked, Loader=_NodeLoader)
+    except (yaml.YAMLError, RecursionError):
+        return ""
+    found: SourcePath = ()
+
+    def walk(node: yaml.Node, path: SourcePath) -> None:
+        nonlocal found
+        if not node.start_mark.index <= index < max(node.end_mark.index, node.start_mark.index + 1):
+            return
+        found = path
+        if isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, path + (i,))
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    walk(value, path + (key.value,))
+
+    if root is not None:
+        walk(root, ())
+    return format_path(found)
 
 
 # --- YAML -------------------------------------------------------------------------------------
@@ -187,6 +218,17 @@ def _alias_marks(text: str) -> list[tuple[int, int]]:
     return [(event.start_mark.line + 1, event.start_mark.column + 1)
             for event in yaml.parse(text, Loader=_NodeLoader)
             if isinstance(event, yaml.AliasEvent)]
+
+
+def _anchor_problems(text: str, name: str) -> list[Problem]:
+    """Anchors that no alias uses (a used one is reported at its alias already)."""
+    events = list(yaml.parse(text, Loader=_NodeLoader))
+    used = {event.anchor for event in events if isinstance(event, yaml.AliasEvent)}
+    return [Problem(event.start_mark.line + 1, event.start_mark.column + 1, "",
+                    f"anchors (&{event.anchor}) are not allowed", name)
+            for event in events
+            if getattr(event, "anchor", None) and not isinstance(event, yaml.AliasEvent)
+            and event.anchor not in used]
 
 
 def _compose(text: str, name: str) -> yaml.Node:

@@ -84,7 +84,7 @@ def _output_error(target: Path, exc: OSError) -> OutputError:
                            EXIT_CANT_CREATE)
     if code == errno.EISDIR:
         return OutputError(f"{target}: is a folder", EXIT_CANT_CREATE)
-    if code in (errno.ENOTDIR, errno.ENOENT):
+    if code in (errno.ENOTDIR, errno.ENOENT, errno.EEXIST):
         return OutputError(f"{target}: the folder cannot be created", EXIT_CANT_CREATE)
     reason = (exc.strerror or str(exc)).lower()
     return OutputError(f"{target}: could not be written: {reason}", EXIT_IO)

@@ -501,3 +501,11 @@ def test_every_logo_problem_is_reported(tmp_path):
     assert [(p.field, p.line) for p in sorted(found)] == [
         ("event.organisers[0].logo", 10), ("event.organisers[1].logo", 12)]
 
+
+
+def test_an_unused_anchor_is_refused_too(tmp_path):
+    path = tmp_path / "event.yaml"
+    path.write_text("event: &e\n  id: x\n", encoding="utf-8")
+    with pytest.raises(BadInput) as info:
+        load(path)
+    assert any(line.endswith(":1:8: anchors (&e) are not allowed") for line in info.value.lines())

@@ -1,0 +1,242 @@
+"""kennisdag_pdf.model: validation rules, checked on plain dicts (no YAML involved)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+import pytest
+from pydantic import ValidationError
+
+from kennisdag_pdf.model import BODY_MAX, PLAIN_MAX, URL_MAX, KnowledgeDay
+from kennisdag_pdf.schema import json_schema
+
+BASE = {
+    "event": {
+        "id": "kennisdag-2011",
+        "title": "Social media",
+        "date": "2011-04-07",
+        "venue": "Chateau St. Gerlach",
+        "city": "Valkenburg",
+        "language": "nl",
+        "organisers": [{"name": "Mediaan"}],
+    },
+}
+
+
+def with_(path: tuple, value) -> dict:
+    data = copy.deepcopy(BASE)
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return data
+
+
+def errors(data: dict) -> list[dict]:
+    with pytest.raises(ValidationError) as info:
+        KnowledgeDay.model_validate(data)
+    return info.value.errors()
+
+
+def only_error(data: dict) -> dict:
+    found = errors(data)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_base_is_valid():
+    day = KnowledgeDay.model_validate(BASE)
+    assert day.event.date == dt.date(2011, 4, 7)
+    assert day.participants == [] and day.conclusions is None
+
+
+def test_models_are_frozen():
+    day = KnowledgeDay.model_validate(BASE)
+    with pytest.raises(ValidationError):
+        day.event.title = "Iets anders"
+
+
+def test_unknown_keys_are_forbidden():
+    error = only_error(with_(("event", "titel"), "x"))
+    assert error["type"] == "extra_forbidden"
+    assert error["loc"] == ("event", "titel")
+
+
+# --- slug ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("slug", ["kennisdag-2011", "a", "2011", "kd-1-2-3"])
+def test_good_slugs(slug):
+    assert KnowledgeDay.model_validate(with_(("event", "id"), slug)).event.id == slug
+
+
+@pytest.mark.parametrize("slug", ["Kennisdag-2011", "kennisdag 2011", "kennisdag--2011",
+                                  "-kennisdag", "kennisdag-", "kennis_dag", "kennisdag.2011",
+                                  "kënnisdag", ""])
+def test_bad_slugs(slug):
+    error = only_error(with_(("event", "id"), slug))
+    assert error["loc"] == ("event", "id")
+    if slug:
+        assert error["type"] == "slug"
+        assert repr(slug) in error["msg"]
+
+
+def test_slug_max_length():
+    assert KnowledgeDay.model_validate(with_(("event", "id"), "a" * 64))
+    assert only_error(with_(("event", "id"), "a" * 65))["type"] == "string_too_long"
+
+
+# --- URL -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url", ["https://example.org", "http://example.org/foto's?a=1&b=2",
+                                 "https://flickr.com/photos/kennisdag"])
+def test_good_urls(url):
+    assert KnowledgeDay.model_validate(with_(("event", "photos_url"), url)).event.photos_url == url
+
+
+def test_url_is_stripped():
+    day = KnowledgeDay.model_validate(with_(("event", "photos_url"), "  https://x.org  "))
+    assert day.event.photos_url == "https://x.org"
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://example.org/photos",
+                                 "https://a b", "https://", "example.org", "//example.org",
+                                 "file:///etc/passwd", "data:text/html,hi", "https://a\u202eb"])
+def test_bad_urls(url):
+    error = only_error(with_(("event", "photos_url"), url))
+    assert error["loc"] == ("event", "photos_url")
+    assert error["type"] == "url"
+
+
+def test_url_max_length():
+    url = "https://x.org/" + "a" * (URL_MAX - len("https://x.org/"))
+    assert KnowledgeDay.model_validate(with_(("event", "photos_url"), url))
+    assert only_error(with_(("event", "photos_url"), url + "a"))["type"] == "string_too_long"
+
+
+# --- plain and body text -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("char", ["\u202e", "\u202d", "\u2066", "\u200f", "\u200b", "\u200d",
+                                  "\ufeff", "\x00", "\x07", "\x1b", "\x85", "\u2028", "\u2029",
+                                  "\ue000", "\U000e0001"])
+@pytest.mark.parametrize("where", [("event", "title"), ("event", "venue")])
+def test_plain_text_refuses_invisible_and_control_characters(char, where):
+    error = only_error(with_(where, f"Social{char}media"))
+    assert error["type"] == "bad_character"
+    assert error["loc"] == where
+    assert f"U+{ord(char):04X}" in error["msg"]
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u200b", "\x00", "\u2028"])
+def test_body_text_refuses_the_same_characters(char):
+    error = only_error(with_(("lead",), f"Eerste alinea.\n\nTweede{char} alinea."))
+    assert error["type"] == "bad_character"
+    assert error["loc"] == ("lead",)
+
+
+def test_soft_hyphen_is_allowed():
+    title = "Arbeids\u00adongeschiktheids\u00adverzekering"
+    assert KnowledgeDay.model_validate(with_(("event", "title"), title)).event.title == title
+
+
+def test_newlines_and_tabs_are_allowed():
+    day = KnowledgeDay.model_validate(with_(("event", "title"), "Social\nmedia\tnu"))
+    assert day.event.title == "Social\nmedia\tnu"
+
+
+def test_text_is_nfc_normalised():
+    day = KnowledgeDay.model_validate(with_(("event", "venue"), "Caf\u0065\u0301"))
+    assert day.event.venue == "Caf\u00e9"
+    assert len(day.event.venue) == 4
+    day = KnowledgeDay.model_validate(with_(("lead",), "Ree\u0308n"))
+    assert day.lead == "Re\u00ebn"
+
+
+def test_text_is_stripped():
+    day = KnowledgeDay.model_validate(with_(("event", "title"), "  Social media \n"))
+    assert day.event.title == "Social media"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t\n"])
+def test_empty_text_is_refused(text):
+    error = only_error(with_(("event", "title"), text))
+    assert error["type"] == "empty_text"
+
+
+@pytest.mark.parametrize("path, limit", [(("event", "title"), PLAIN_MAX),
+                                         (("event", "venue"), PLAIN_MAX),
+                                         (("lead",), BODY_MAX)])
+def test_max_lengths(path, limit):
+    at_limit = KnowledgeDay.model_validate(with_(path, "x" * limit))
+    assert at_limit
+    error = only_error(with_(path, "x" * (limit + 1)))
+    assert error["type"] == "string_too_long"
+    assert error["ctx"]["max_length"] == limit
+
+
+def test_list_items_are_plain_text_with_their_own_limit():
+    error = only_error(with_(("untreated_theses",), ["goed", "x" * (PLAIN_MAX + 1)]))
+    assert error["loc"] == ("untreated_theses", 1)
+    assert error["type"] == "string_too_long"
+
+
+# --- structure -----------------------------------------------------------------------------------
+
+def test_conclusions_need_at_least_one_point():
+    error = only_error(with_(("conclusions",), {"intro": "Inleiding", "points": []}))
+    assert error["type"] == "too_short"
+    assert error["loc"] == ("conclusions", "points")
+    day = KnowledgeDay.model_validate(with_(("conclusions",), {"points": ["Een punt."]}))
+    assert day.conclusions.points == ["Een punt."]
+
+
+def test_conclusions_points_are_required():
+    error = only_error(with_(("conclusions",), {"intro": "Inleiding"}))
+    assert error["type"] == "missing"
+    assert error["loc"] == ("conclusions", "points")
+
+
+def test_event_needs_an_organiser():
+    assert only_error(with_(("event", "organisers"), []))["type"] == "too_short"
+
+
+@pytest.mark.parametrize("language", ["fr", "NL", "nl_NL", ""])
+def test_language_is_nl_or_en(language):
+    assert only_error(with_(("event", "language"), language))["type"] == "literal_error"
+
+
+def test_logo_path_must_be_relative():
+    for logo in ("/etc/passwd", "C:\\logo.png", "\\\\server\\logo.png"):
+        error = only_error(with_(("event", "organisers"), [{"name": "X", "logo": logo}]))
+        assert error["type"] == "path", logo
+    day = KnowledgeDay.model_validate(
+        with_(("event", "organisers"), [{"name": "X", "logo": "assets/logo.png"}]))
+    assert day.event.organisers[0].logo == "assets/logo.png"
+
+
+def test_participant_defaults():
+    day = KnowledgeDay.model_validate(with_(("participants",), [{"name": "Jan"}]))
+    person = day.participants[0]
+    assert (person.host, person.organisation, person.role, person.sort_as) == (
+        False, None, None, None)
+
+
+# --- JSON schema ---------------------------------------------------------------------------------
+
+def test_json_schema_describes_the_file_format():
+    schema = json_schema()
+    assert isinstance(schema, dict)
+    assert schema["type"] == "object"
+    assert schema["additionalProperties"] is False
+    for name in ("event", "agenda", "participants", "theses", "conclusions"):
+        assert name in schema["properties"], name
+    assert "event" in schema["required"]
+    assert schema["$schema"].startswith("https://json-schema.org/")
+
+
+def test_json_schema_nested_models_also_forbid_extra_keys():
+    definitions = json_schema()["$defs"]
+    for name in ("Event", "Participant", "Thesis", "Conclusions", "Organiser"):
+        assert definitions[name]["additionalProperties"] is False, name
+    assert set(definitions["Participant"]["properties"]) == {
+        "name", "organisation", "role", "host", "sort_as"}

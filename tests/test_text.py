@@ -1,0 +1,172 @@
+"""kennisdag_pdf.text: user text → Paragraph markup that prints exactly what the user wrote."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Paragraph
+
+from kennisdag_pdf import fonts
+from kennisdag_pdf.text import body, body_plain, plain
+
+
+@pytest.fixture(scope="module")
+def style() -> ParagraphStyle:
+    fonts.register()
+    return ParagraphStyle("test", fontName="KD-Serif", fontSize=10, leading=12)
+
+
+def seen(markup: str, style: ParagraphStyle) -> str:
+    """What a reader sees of one markup string."""
+    return Paragraph(markup, style).getPlainText()
+
+
+def fonts_of(markup: str, style: ParagraphStyle) -> list[tuple[str, str]]:
+    return [(frag.fontName, frag.text) for frag in Paragraph(markup, style).frags if frag.text]
+
+
+# --- plain ---------------------------------------------------------------------------------------
+
+def test_plain_prints_markup_literally(style):
+    text = '<b>Fish & Chips</b> <font color="red">'
+    para = Paragraph(plain(text), style)
+    assert para.getPlainText() == text
+    # No bold: every fragment is in the regular face.
+    assert {frag.fontName for frag in para.frags} == {"KD-Serif"}
+
+
+@pytest.mark.parametrize("text", ["&amp;", "&lt;b&gt;", "&#65;", "a < b > c", "<br/>", "]]>",
+                                  "<!-- x -->", "<a href='https://x.org'>x</a>", "&nbsp;"])
+def test_plain_never_decodes_or_interprets(style, text):
+    assert seen(plain(text), style) == text
+
+
+# --- body ----------------------------------------------------------------------------------------
+
+def test_body_gives_one_string_per_paragraph():
+    paragraphs = body("Eerste alinea\nloopt door.\n\nTweede alinea.\n\n\n\nDerde.")
+    assert len(paragraphs) == 3
+    assert paragraphs[0] == "Eerste alinea loopt door."  # a soft break is a space
+    assert paragraphs[2] == "Derde."
+
+
+def test_body_of_empty_text_is_no_paragraphs():
+    assert body("") == []
+    assert body("\n\n  \n") == []
+
+
+def test_emphasis_and_strong(style):
+    [markup] = body("Dit is *belangrijk* en **heel belangrijk**.")
+    assert markup == "Dit is <i>belangrijk</i> en <b>heel belangrijk</b>."
+    faces = dict((text, font) for font, text in fonts_of(markup, style))
+    assert faces["belangrijk"] == "KD-Serif-Italic"
+    assert faces["heel belangrijk"] == "KD-Serif-Bold"
+
+
+def test_underscore_emphasis():
+    assert body("_nadruk_") == ["<i>nadruk</i>"]
+
+
+def test_https_link(style):
+    [markup] = body("Zie [de foto's](https://x.org) hier.")
+    assert markup.startswith('Zie <a href="https://x.org" ')
+    assert markup.endswith(">de foto's</a> hier.")
+    assert seen(markup, style) == "Zie de foto's hier."
+
+
+def test_link_colour_is_configurable():
+    [markup] = body("[x](https://x.org)", link_color="#ff0000")
+    assert 'color="#ff0000"' in markup
+
+
+def test_link_href_cannot_break_out_of_the_attribute(style):
+    [markup] = body('[x](https://x.org/?a="b"&c=<d>)')
+    assert markup.count("<a ") == 1
+    assert "onmouseover" not in markup
+    assert seen(markup, style) == "x"
+
+
+def test_autolink_and_mailto():
+    [markup] = body("<https://x.org> of [mail](mailto:info@x.org)")
+    assert '<a href="https://x.org"' in markup
+    assert '<a href="mailto:info@x.org"' in markup
+
+
+@pytest.mark.parametrize("source, label", [
+    ("[klik](javascript:alert(1))", "klik"),
+    ("[klik](JavaScript:alert(1))", "klik"),
+    ("[pagina](/relatief/pad)", "pagina"),
+    ("[pagina](pagina.html)", "pagina"),
+    ("[bestand](file:///etc/passwd)", "bestand"),
+    ("[data](data:text/html,hoi)", "data"),
+    ("[ftp](ftp://x.org)", "ftp"),
+])
+def test_unsafe_or_relative_links_are_not_links(style, source, label):
+    [markup] = body(f"Voor {source} na")
+    assert "<a" not in markup
+    text = seen(markup, style)
+    assert label in text
+    assert text.startswith("Voor ") and text.endswith(" na")
+
+
+def test_raw_html_prints_as_text(style):
+    [markup] = body("<script>alert(1)</script> en <b>vet</b>")
+    assert "<script>" not in markup and "<b>" not in markup
+    assert seen(markup, style) == "<script>alert(1)</script> en <b>vet</b>"
+    assert body_plain("<script>alert(1)</script>") == ["<script>alert(1)</script>"]
+
+
+def test_entities_are_not_decoded(style):
+    source = "Fish &amp; chips &lt;3 &#65; &copy;"
+    [markup] = body(source)
+    assert seen(markup, style) == source
+    assert body_plain(source) == [source]
+
+
+def test_headings_and_lists_print_as_written(style):
+    markups = body("# Kop\n\n- punt\n\n1. eerste\n\n> citaat")
+    assert [seen(m, style) for m in markups] == ["# Kop", "- punt", "1. eerste", "> citaat"]
+
+
+def test_backslash_escapes_remove_the_backslash():
+    assert body(r"\*geen nadruk\*") == ["*geen nadruk*"]
+    assert body_plain(r"\*geen nadruk\*") == ["*geen nadruk*"]
+
+
+def test_hard_break():
+    [markup] = body("regel een  \nregel twee")
+    assert markup == "regel een<br/>regel twee"
+    assert body_plain("regel een  \nregel twee") == ["regel een\nregel twee"]
+
+
+def test_body_plain_is_what_the_reader_sees(style):
+    source = "Een *schuine* en **vette** [link](https://x.org) &amp; <i>\n\nTweede."
+    assert body_plain(source) == ["Een schuine en vette link &amp; <i>", "Tweede."]
+    assert [seen(m, style) for m in body(source)] == body_plain(source)
+
+
+# --- properties ----------------------------------------------------------------------------------
+
+ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)))
+MARKDOWNISH = st.lists(st.sampled_from([
+    "*", "**", "_", "[", "]", "(", ")", "https://x.org", "javascript:", "mailto:a@b.nl", "<",
+    ">", "&", "&amp;", "&#0;", '"', "'", "\\", "`", "#", "- ", "\n", "\n\n", "  \n", " ",
+    "woord", "é", "<https://y.nl/?a=1&b=2>", "<b>", "</a>",
+]), max_size=40).map("".join)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(text=ANY_TEXT)
+def test_plain_always_parses_and_shows_the_input(style, text):
+    para = Paragraph(plain(text), style)
+    assert " ".join(para.getPlainText().split()) == " ".join(text.split())
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(text=st.one_of(ANY_TEXT, MARKDOWNISH))
+def test_body_always_parses(style, text):
+    for markup in body(text):
+        Paragraph(markup, style)  # raises ValueError on markup ReportLab cannot parse
+    assert len(body(text)) == len(body_plain(text))
