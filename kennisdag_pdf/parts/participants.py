@@ -85,6 +85,9 @@ def people_tables(people: list[Participant], ctx: Context) -> list[Table]:
             ("LEFTPADDING", (0, 0), (-1, -1), 0),
             ("RIGHTPADDING", (0, 0), (-1, -1), 8),
             ("TOPPADDING", (0, 0), (-1, -1), theme.table_padding),
+            # Name and affiliation differ in size: shift the smaller one onto the same baseline.
+            ("TOPPADDING", (1, 0), (1, -1), theme.table_padding + theme["name"].fontSize
+             - theme["affiliation"].fontSize),
             ("BOTTOMPADDING", (0, 0), (-1, -1), theme.table_padding),
             ("LINEBELOW", (0, 0), (-1, -1), theme.rule_width, theme.palette.rule),
         ]))
