@@ -12,6 +12,10 @@ brochure: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Speed and size figures (medians); not part of `make test`.
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py
+
 # Rewrites tests/reference/*.png from the current rendering: only on purpose, then look at them.
 references: $(STAMP)
 	KENNISDAG_UPDATE_REFERENCES=1 $(BIN)/python -m pytest tests/test_reference_rendering.py

@@ -14,7 +14,9 @@ from kennisdag_pdf.render import Rendered, render
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
-SEED = ROOT.parent / "shared" / "seeds" / "kennisdag-2011-social-media.txt"
+# A copy of shared/seeds/ (the 2011 report as extracted from the original PDF), so that the
+# suite runs wherever the repository is cloned.
+SEED = ROOT / "tests" / "data" / "kennisdag-2011-social-media.txt"
 
 
 @dataclass

@@ -13,7 +13,7 @@ from kennisdag_pdf.parts.participants import affiliation, sort_key, sorted_peopl
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_2011 = ROOT / "data" / "kennisdag-2011.yaml"
-SEED = ROOT.parent / "shared" / "seeds" / "kennisdag-2011-social-media.txt"
+SEED = ROOT / "tests" / "data" / "kennisdag-2011-social-media.txt"
 
 
 def people(*names: str) -> list[Participant]:
