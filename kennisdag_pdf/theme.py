@@ -145,6 +145,9 @@ def _styles(t: Theme) -> dict[str, ParagraphStyle]:
         "running_head", fontName=sans.regular.name, fontSize=8, leading=10,
         textColor=p.secondary)
     s["folio"] = ParagraphStyle("folio", parent=s["running_head"], alignment=TA_RIGHT)
+    s["cover_kicker"] = ParagraphStyle(
+        "cover_kicker", fontName=sans.bold.name, fontSize=10, leading=14,
+        textColor=p.accent_light, spaceAfter=10, **no_hyphens)
     s["cover_title"] = ParagraphStyle(
         "cover_title", fontName=sans.bold.name, fontSize=40, leading=46,
         textColor=p.on_accent, spaceAfter=14, **no_hyphens)

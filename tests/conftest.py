@@ -6,8 +6,17 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import os
+
 import pypdfium2 as pdfium
 import pytest
+from hypothesis import settings
+
+# CI runs the same examples every time (a red CI must mean a change broke something); on a
+# developer's machine Hypothesis explores new ones on every run.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 from kennisdag_pdf.loader import LoadedEvent, load
 from kennisdag_pdf.render import Rendered, render

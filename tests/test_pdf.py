@@ -168,8 +168,8 @@ def test_user_text_that_looks_like_markup_prints_literally(tmp_path):
     from kennisdag_pdf.render import render
 
     source = (DATA / "example-en.yaml").read_text(encoding="utf-8")
-    source = source.replace("title: Open data in local government.",
-                            "title: '<b>Fish & Chips</b> <font color=\"red\">'", 1)
+    source = source.replace("title: Open data in local government\n",
+                            "title: '<b>Fish & Chips</b> <font color=\"red\">'\n", 1)
     assert "<b>Fish" in source
     path = tmp_path / "event.yaml"
     path.write_text(source, encoding="utf-8")

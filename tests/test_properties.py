@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 
@@ -72,10 +73,14 @@ def write(tmp_path, data: dict):
 
 COVERED = sorted(chr(c) for c in fonts.coverage()
                  if chr(c).isprintable() and not chr(c).isspace() and c not in (0xAD,))
+# Text the fonts can draw once normalised (combining marks may compose into a character the
+# fonts lack: that is the located error of the first property, not a round trip).
 covered_text = st.text(alphabet=st.sampled_from(COVERED) | st.just(" "), min_size=1,
-                       max_size=60).filter(lambda t: t.strip())
+                       max_size=60).filter(
+    lambda t: t.strip() and fonts.missing_glyph(unicodedata.normalize("NFC", t)) is None)
 
-FAST = settings(max_examples=30, deadline=None,
+# KENNISDAG_EXAMPLES raises the budget for a longer hunt: KENNISDAG_EXAMPLES=500 make test
+FAST = settings(max_examples=int(os.environ.get("KENNISDAG_EXAMPLES", "30")), deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
 

@@ -13,7 +13,8 @@ LOGO_HEIGHT = 40  # points; logos are set to one height so that no organiser loo
 def build(loaded: LoadedEvent, ctx: Context) -> list:
     event = loaded.day.event
     theme = ctx.theme
-    band = [ctx.plain(event.title, "cover_title")]
+    band = [ctx.plain(ctx.lang["cover_kicker"].upper(), "cover_kicker"),
+            ctx.plain(event.title, "cover_title")]
     if event.subtitle:
         band.append(ctx.plain(event.subtitle, "cover_subtitle"))
     geometry = theme.page
