@@ -75,20 +75,6 @@ class BadInput(KennisdagError):
         return "\n".join(self.lines())
 
 
-class FieldError(KennisdagError):
-    """A problem found after loading (composing, rendering) that belongs to one field.
-
-    The model carries a source map, so the CLI edge turns this into a located BadInput.
-    """
-
-    exit_code = EXIT_BAD_INPUT
-
-    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
-        super().__init__(message)
-        self.path = path
-        self.message = message
-
-
 class OutputError(KennisdagError):
     """The output could not be written; nothing half-written was left behind."""
 

@@ -6,6 +6,7 @@ standard-14 font (which is never embedded) can slip into a brochure.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -58,7 +59,8 @@ def _load(face: Face, folder: Path):
         raise SetupError(f"{shown}: font file not found (theme font {face.name})")
     try:
         return TTFont(face.name, str(path))
-    except TTFError as exc:
+    # A damaged file fails deep in the table parser with whatever it tripped over.
+    except (TTFError, struct.error, OSError, ValueError, IndexError, KeyError) as exc:
         text = str(exc)
         if "postscript outlines" in text.lower():
             text = "has PostScript (CFF) outlines; use the TrueType (.ttf) version of this font"

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import BadInput, FieldError, Problem, format_path
+from .errors import BadInput, Problem, format_path
 from .model import KnowledgeDay, SourcePath
 
 MAX_YAML_BYTES = 2 * 1024 * 1024  # an event file is normally well under 100 kB
@@ -59,8 +59,13 @@ class SourceMap:
         line, column = self.locate(path)
         return Problem(line, column, format_path(path), message, self.file)
 
-    def bad_input(self, error: FieldError) -> BadInput:
-        return BadInput([self.problem(error.path, error.message)])
+
+class AssetProblem(Exception):
+    """What is wrong with one image file; the caller knows which field named it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -438,7 +443,7 @@ def _load_images(day: KnowledgeDay, folder: Path, source_map: SourceMap) -> dict
             continue
         try:
             images[rel] = _load_image(folder, rel)
-        except FieldError as exc:
+        except AssetProblem as exc:
             problems.append(source_map.problem(path, exc.message))
     if problems:
         raise BadInput(problems)
@@ -452,17 +457,17 @@ def resolve_asset(folder: Path, rel: str) -> Path:
     try:
         resolved = candidate.resolve(strict=True)
     except FileNotFoundError:
-        raise FieldError((), f"file not found: {rel}{_suggest(root, rel)}") from None
+        raise AssetProblem(f"file not found: {rel}{_suggest(root, rel)}") from None
     except OSError as exc:
-        raise FieldError((), f"cannot open {rel}: {exc.strerror.lower()}") from None
+        raise AssetProblem(f"cannot open {rel}: {exc.strerror.lower()}") from None
     if not resolved.is_relative_to(root):
-        raise FieldError((), f"'{rel}' leaves the folder of the YAML file; keep images "
+        raise AssetProblem(f"'{rel}' leaves the folder of the YAML file; keep images "
                              f"beside it, e.g. in assets/")
     st = resolved.stat()
     if not stat.S_ISREG(st.st_mode):
-        raise FieldError((), f"'{rel}' is not a regular file")
+        raise AssetProblem(f"'{rel}' is not a regular file")
     if st.st_size > MAX_ASSET_BYTES:
-        raise FieldError((), f"'{rel}' is {st.st_size // (1024 * 1024)} MB; "
+        raise AssetProblem(f"'{rel}' is {st.st_size // (1024 * 1024)} MB; "
                              f"the limit is {MAX_ASSET_BYTES // (1024 * 1024)} MB")
     return resolved
 
@@ -494,7 +499,7 @@ def _load_image(folder: Path, rel: str) -> ImageAsset:
     path = resolve_asset(folder, rel)
     head = path.read_bytes()[:64]
     if not head:
-        raise FieldError((), f"'{rel}' is an empty file")
+        raise AssetProblem(f"'{rel}' is an empty file")
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
     errors = (OSError, SyntaxError, MemoryError, ValueError, NotImplementedError,
               OverflowError, Image.DecompressionBombError, Image.DecompressionBombWarning)
@@ -504,22 +509,22 @@ def _load_image(folder: Path, rel: str) -> ImageAsset:
             # Only the two formats a brochure needs: Pillow would run Ghostscript for EPS.
             with Image.open(path, formats=["PNG", "JPEG"]) as im:
                 if getattr(im, "is_animated", False):
-                    raise FieldError((), f"'{rel}' is animated; use a still PNG or JPEG")
+                    raise AssetProblem(f"'{rel}' is animated; use a still PNG or JPEG")
                 im.load()
                 im = ImageOps.exif_transpose(im)
                 rgb = _flatten(im)
-    except FieldError:
+    except AssetProblem:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise FieldError((), f"'{rel}' has too many pixels; the limit is "
+        raise AssetProblem(f"'{rel}' has too many pixels; the limit is "
                              f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels") from None
     except errors as exc:
         kind = next((label for magic, label in _SNIFF if head.lstrip().startswith(magic)), None)
         if kind:
-            raise FieldError((), f"'{rel}' is {kind}, not a PNG or JPEG image") from None
+            raise AssetProblem(f"'{rel}' is {kind}, not a PNG or JPEG image") from None
         if isinstance(exc, OSError) and "truncated" in str(exc):
-            raise FieldError((), f"'{rel}' is truncated (the file is incomplete)") from None
-        raise FieldError((), f"'{rel}' is not a readable PNG or JPEG image") from None
+            raise AssetProblem(f"'{rel}' is truncated (the file is incomplete)") from None
+        raise AssetProblem(f"'{rel}' is not a readable PNG or JPEG image") from None
     return ImageAsset(path, rgb.width, rgb.height, rgb)
 
 

@@ -40,25 +40,17 @@ def _safe_href(href: str) -> str | None:
     return None
 
 
+_TAGS = {"softbreak": " ", "hardbreak": "<br/>", "em_open": "<i>", "em_close": "</i>",
+         "strong_open": "<b>", "strong_close": "</b>"}
+
+
 def _render_inline(children: list[Token], link_color: str) -> str:
     out: list[str] = []
     open_links: list[bool] = []
     for tok in children:
         kind = tok.type
-        if kind == "text":
-            out.append(escape(tok.content))
-        elif kind == "softbreak":
-            out.append(" ")
-        elif kind == "hardbreak":
-            out.append("<br/>")
-        elif kind == "em_open":
-            out.append("<i>")
-        elif kind == "em_close":
-            out.append("</i>")
-        elif kind == "strong_open":
-            out.append("<b>")
-        elif kind == "strong_close":
-            out.append("</b>")
+        if kind in _TAGS:
+            out.append(_TAGS[kind])
         elif kind == "link_open":
             href = _safe_href(str(tok.attrGet("href") or ""))
             open_links.append(href is not None)
@@ -67,7 +59,7 @@ def _render_inline(children: list[Token], link_color: str) -> str:
         elif kind == "link_close":
             if open_links.pop():
                 out.append("</a>")
-        else:  # code_inline and anything a future preset adds: print as text
+        else:  # text, code_inline and anything a future preset adds: printed as text
             out.append(escape(tok.content))
     return "".join(out)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
+from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -169,7 +169,6 @@ def _styles(t: Theme) -> dict[str, ParagraphStyle]:
     s["colophon_title"] = ParagraphStyle(
         "colophon_title", parent=s["colophon"], fontName=sans.bold.name, textColor=p.text,
         spaceAfter=6)
-    s["centered"] = ParagraphStyle("centered", parent=body, alignment=TA_CENTER)
     return s
 
 

@@ -509,3 +509,15 @@ def test_an_unused_anchor_is_refused_too(tmp_path):
     with pytest.raises(BadInput) as info:
         load(path)
     assert any(line.endswith(":1:8: anchors (&e) are not allowed") for line in info.value.lines())
+
+
+def test_unreadable_file(tmp_path, monkeypatch):
+    path = write(tmp_path, MINIMAL)
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(BadInput) as info:
+        load(path)
+    assert info.value.lines()[0].endswith("event.yaml: cannot read the file: permission denied")
