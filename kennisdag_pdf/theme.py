@@ -16,6 +16,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 
 from . import fonts
+from .hyphenation import Hyphenator
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class Theme:
 def _styles(t: Theme) -> dict[str, ParagraphStyle]:
     p, serif, sans = t.palette, t.serif, t.sans
     reading = dict(
-        hyphenationLang=t.hyphenation, embeddedHyphenation=1, uriWasteReduce=0.3,
+        hyphenationLang=Hyphenator(t.hyphenation), embeddedHyphenation=1, uriWasteReduce=0.3,
         hyphenationMinWordLength=6, allowWidows=0, allowOrphans=0, splitLongWords=1,
     )
     no_hyphens = dict(hyphenationLang="", splitLongWords=1)

@@ -139,6 +139,7 @@ def test_dutch_hyphenation_is_applied_and_correct(brochure_2011):
     for left, right in breaks:
         if f"{left}-{right}" in source:  # a break at a hard hyphen (T-Mobile) is always fine
             continue
+        assert not left[0].isupper(), f"a name was hyphenated: {left}-{right}"
         word = left + right
         allowed = {len(h) for h, _ in dic.iterate(word)}
         assert len(left) in allowed, f"{left}-{right} is not a Dutch hyphenation point"
