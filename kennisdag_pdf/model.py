@@ -39,6 +39,11 @@ def _bad_character(text: str, *, allow_newlines: bool) -> str | None:
     return None
 
 
+# Recipients live in their own file (the mail step): an address in the brochure data would be
+# printed, archived and mailed to everyone.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
 def _clean(text: str, *, allow_newlines: bool) -> str:
     text = unicodedata.normalize("NFC", text).strip()
     if not text:
@@ -46,6 +51,12 @@ def _clean(text: str, *, allow_newlines: bool) -> str:
     bad = _bad_character(text, allow_newlines=allow_newlines)
     if bad:
         raise PydanticCustomError("bad_character", bad)
+    address = _EMAIL.search(text)
+    if address:
+        raise PydanticCustomError(
+            "email_address", "'{address}' looks like an e-mail address; addresses do not "
+                             "belong in the brochure data (recipients live in their own file)",
+            {"address": address.group(0)})
     return text
 
 

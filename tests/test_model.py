@@ -240,3 +240,16 @@ def test_json_schema_nested_models_also_forbid_extra_keys():
         assert definitions[name]["additionalProperties"] is False, name
     assert set(definitions["Participant"]["properties"]) == {
         "name", "organisation", "role", "host", "sort_as"}
+
+
+@pytest.mark.parametrize("text", ["jan@example.nl", "Mail a.b+c@sub.example.org gerust",
+                                  "[mail](mailto:info@example.nl)"])
+def test_email_addresses_do_not_belong_in_the_brochure_data(text):
+    error = only_error({**with_(("event", "title"), "T"), "closing": text})
+    assert error["type"] == "email_address"
+    assert "looks like an e-mail address" in error["msg"]
+
+
+@pytest.mark.parametrize("text", ["ICTloket.nl", "@mediaan op Twitter", "a @ b.nl"])
+def test_text_that_is_not_an_address_is_fine(text):
+    KnowledgeDay.model_validate({**BASE, "closing": text})
