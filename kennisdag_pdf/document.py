@@ -180,7 +180,7 @@ class BrochureTemplate(BaseDocTemplate):
             y = g.height - g.top + g.head_offset
             canvas.drawString(g.inner, y, _fit(self._head, style, g.text_width * 0.8))
             canvas.setStrokeColor(p.rule)
-            canvas.setLineWidth(self.theme.rule_width)
+            canvas.setLineWidth(self.theme.measure.rule)
             canvas.line(g.inner, y - 4, g.width - g.outer, y - 4)
         folio = styles["folio"]
         total = self.page_count.previous

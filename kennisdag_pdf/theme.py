@@ -14,6 +14,7 @@ from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.platypus import TableStyle
 
 from . import fonts
 from .hyphenation import Hyphenator
@@ -67,16 +68,37 @@ class Palette:
 
 
 @dataclass(frozen=True)
+class Measures:
+    """Sizes the parts use besides the text styles, in points unless said otherwise."""
+
+    rule: float = 0.5  # table rules and the running head's rule
+    cell_gap: float = 8  # between two table columns
+    row_padding: float = 3.2  # above and below a participant row
+    agenda_number: float = 22  # column of 1., 2., …
+    agenda_letter: float = 18  # column of a., b., …
+    agenda_item_gap: float = 5  # above each numbered agenda item
+    agenda_sub_padding: float = 1.5  # above and below a lettered sub-item
+    list_indent: float = 16  # hanging indent of bulleted lists
+    thesis_rule: float = 2.5  # the accent rule beside a thesis statement
+    thesis_gap: float = 12  # from that rule to the statement
+    name_share: float = 0.36  # of the text width, for participant names
+    colophon_share: float = 0.62  # of the text width, for the colophon
+    logo_height: float = 40  # every logo the same height: no organiser looks bigger
+    organisers_per_row: int = 3
+    organiser_gap: float = 12
+    organiser_rule_gap: float = 6  # from the rule above the organisers to their names
+
+
+@dataclass(frozen=True)
 class Theme:
     hyphenation: str  # pyphen language, from the event's language
     page: PageGeometry = field(default_factory=PageGeometry)
     palette: Palette = field(default_factory=Palette)
     serif: fonts.Family = fonts.SERIF
     sans: fonts.Family = fonts.SANS
+    measure: Measures = field(default_factory=Measures)
     body_size: float = 10.5
     body_leading: float = 15.0
-    table_padding: float = 3.2
-    rule_width: float = 0.5
 
     @cached_property
     def styles(self) -> dict[str, ParagraphStyle]:
@@ -88,6 +110,29 @@ class Theme:
     @property
     def initial_font(self) -> str:
         return self.serif.regular.name
+
+    def table_style(self, font_style: str, *commands: tuple) -> TableStyle:
+        """A table style with the font of a paragraph style and no padding, plus commands.
+
+        Every table names its font: without one ReportLab draws cells with an unembedded
+        Helvetica, even when every cell holds a Paragraph.
+        """
+        style = self[font_style]
+        return TableStyle([
+            ("FONT", (0, 0), (-1, -1), style.fontName, style.fontSize),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            *commands,
+        ])
+
+    def list_options(self, bullet: str, color: colors.Color) -> dict:
+        """ListFlowable settings: hanging bullets in the reading face (never Helvetica)."""
+        return dict(bulletType="bullet", start=bullet, leftIndent=self.measure.list_indent,
+                    bulletFontName=self.serif.regular.name, bulletFontSize=self.body_size,
+                    bulletColor=color)
 
 
 def _styles(t: Theme) -> dict[str, ParagraphStyle]:
@@ -119,7 +164,7 @@ def _styles(t: Theme) -> dict[str, ParagraphStyle]:
     s["thesis_statement"] = ParagraphStyle(
         "thesis_statement", fontName=serif.italic.name, fontSize=17, leading=23,
         textColor=p.text, spaceAfter=18, keepWithNext=1, alignment=TA_LEFT,
-        leftIndent=10, borderPadding=(0, 0, 0, 8), **no_hyphens)
+        **no_hyphens)
     s["table"] = ParagraphStyle(
         "table", fontName=sans.regular.name, fontSize=9.5, leading=13, textColor=p.text,
         **no_hyphens)

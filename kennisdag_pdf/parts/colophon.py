@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reportlab.platypus import Table, TableStyle, TopPadder
+from reportlab.platypus import Table, TopPadder
 
 from ..i18n import join_names
 from ..loader import LoadedEvent
@@ -24,16 +24,12 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
     lines.append(lang["colophon_built"].format(date=lang.date(ctx.build_date),
                                                version=ctx.version))
     rows = [[ctx.plain(title, "colophon_title")]] + [[ctx.plain(l, "colophon")] for l in lines]
-    block = Table(rows, colWidths=[theme.page.text_width * 0.62], hAlign="LEFT")
-    block.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), theme.sans.regular.name, 8.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 0),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ("LINEABOVE", (0, 0), (-1, 0), theme.rule_width, theme.palette.rule),
-        ("TOPPADDING", (0, 0), (-1, 0), 8),
-    ]))
+    block = Table(rows, colWidths=[theme.page.text_width * theme.measure.colophon_share],
+                  hAlign="LEFT")
+    block.setStyle(theme.table_style(
+        "colophon",
+        ("LINEABOVE", (0, 0), (-1, 0), theme.measure.rule, theme.palette.rule),
+        ("TOPPADDING", (0, 0), (-1, 0), theme.measure.organiser_rule_gap)))
     # The marker puts the colophon in the outline; the block itself sits at the page's foot.
     return [Marker(entries=(OutlineEntry(0, title, "colophon"),), opens_part=True),
             TopPadder(block)]

@@ -15,8 +15,6 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
     theme = ctx.theme
     story: list = [part_heading(ctx, ctx.lang["conclusions"], "conclusions")]
     story += ctx.body(conclusions.intro)
-    story.append(ListFlowable(
-        [ListItem(ctx.body(point, "list")) for point in conclusions.points],
-        bulletType="bullet", start="•", leftIndent=16, bulletFontName=theme.serif.regular.name,
-        bulletFontSize=theme.body_size, bulletColor=theme.palette.accent))
+    story.append(ListFlowable([ListItem(ctx.body(point, "list")) for point in conclusions.points],
+                              **theme.list_options("•", theme.palette.accent)))
     return story

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from reportlab.platypus import TableStyle
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from ..loader import LoadedEvent
@@ -14,15 +13,7 @@ def table_of_contents(theme: Theme) -> TableOfContents:
     """The contents list; one instance lives through all layout passes, collecting entries."""
     return TableOfContents(
         levelStyles=[theme["toc0"], theme["toc1"]], dotsMinLevel=1,
-        # Without a FONT command the table draws with an unembedded Helvetica.
-        tableStyle=TableStyle([
-            ("FONT", (0, 0), (-1, -1), theme.sans.regular.name, 10),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ("TOPPADDING", (0, 0), (-1, -1), 0),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-        ]))
+        tableStyle=theme.table_style("toc0"))
 
 
 def build(loaded: LoadedEvent, ctx: Context) -> list:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from reportlab.platypus import FrameBreak, KeepInFrame, Spacer, Table, TableStyle, TopPadder
+from reportlab.platypus import FrameBreak, KeepInFrame, Table, TopPadder
 
 from ..loader import LoadedEvent
 from .base import Context, image_flowable
-
-LOGO_HEIGHT = 40  # points; logos are set to one height so that no organiser looks bigger
-
 
 def build(loaded: LoadedEvent, ctx: Context) -> list:
     event = loaded.day.event
@@ -32,30 +29,28 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
 
 
 def _organisers(loaded: LoadedEvent, ctx: Context):
-    theme = ctx.theme
-    width = theme.page.text_width
+    theme, measure = ctx.theme, ctx.theme.measure
+    organisers = loaded.day.event.organisers
+    per_row = min(measure.organisers_per_row, len(organisers))
+    column = theme.page.text_width / per_row
     cells = []
-    for org in loaded.day.event.organisers:
+    for org in organisers:
         if org.logo:
-            cells.append(image_flowable(loaded.images[org.logo], height=LOGO_HEIGHT,
-                                        max_width=width / max(2, len(loaded.day.event.organisers))))
+            cells.append(image_flowable(loaded.images[org.logo], height=measure.logo_height,
+                                        max_width=column - measure.organiser_gap))
         else:
             cells.append(ctx.plain(org.name, "cover_organiser"))
     rows = [[ctx.plain(ctx.lang["organised_by"], "cover_label")]]
-    # Up to three organisers side by side; more wrap onto further rows.
-    per_row = min(3, len(cells))
     for start in range(0, len(cells), per_row):
         row = cells[start:start + per_row]
         rows.append(row + [""] * (per_row - len(row)))
     rows[0] += [""] * (per_row - 1)
-    table = Table(rows, colWidths=[width / per_row] * per_row, hAlign="LEFT")
-    table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), theme.sans.regular.name, 9),
+    table = Table(rows, colWidths=[column] * per_row, hAlign="LEFT")
+    table.setStyle(theme.table_style(
+        "cover_organiser",
         ("SPAN", (0, 0), (-1, 0)),
         ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 12),
-        ("TOPPADDING", (0, 1), (-1, -1), 6),
-        ("LINEABOVE", (0, 1), (-1, 1), theme.rule_width, theme.palette.rule),
-    ]))
+        ("RIGHTPADDING", (0, 0), (-1, -1), measure.organiser_gap),
+        ("TOPPADDING", (0, 1), (-1, -1), measure.organiser_rule_gap),
+        ("LINEABOVE", (0, 1), (-1, 1), measure.rule, theme.palette.rule)))
     return table

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from string import ascii_lowercase
 
-from reportlab.platypus import Table, TableStyle
+from reportlab.platypus import Table
 
 from ..loader import LoadedEvent
 from ..model import AgendaItem
@@ -35,28 +35,25 @@ def _letters(index: int) -> str:
 
 
 def agenda_table(agenda: list[AgendaItem], ctx: Context) -> Table:
-    theme = ctx.theme
-    rows, style = [], [
-        ("FONT", (0, 0), (-1, -1), theme.sans.regular.name, 9.5),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+    theme, measure = ctx.theme, ctx.theme.measure
+    rows: list = []
+    commands: list = [
+        ("RIGHTPADDING", (0, 0), (-1, -1), measure.cell_gap),
+        ("TOPPADDING", (0, 0), (-1, -1), measure.agenda_sub_padding),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), measure.agenda_sub_padding),
     ]
     for number, item in enumerate(agenda, start=1):
         row = len(rows)
         rows.append([ctx.plain(f"{number}.", "table_number"), ctx.plain(item.title, "table"), ""])
-        style += [("SPAN", (1, row), (2, row)), ("TOPPADDING", (0, row), (-1, row), 5)]
+        commands += [("SPAN", (1, row), (2, row)),
+                     ("TOPPADDING", (0, row), (-1, row), measure.agenda_item_gap)]
         if row:
-            style.append(("LINEABOVE", (0, row), (-1, row), theme.rule_width, theme.palette.rule))
+            commands.append(("LINEABOVE", (0, row), (-1, row), measure.rule, theme.palette.rule))
         for index, sub in enumerate(item.items):
             rows.append(["", ctx.plain(f"{_letters(index)}.", "table"), ctx.plain(sub, "table")])
-    number_width = 22
-    letter_width = 18
-    table = Table(rows, colWidths=[number_width, letter_width,
-                                   theme.page.text_width - number_width - letter_width],
+    rest = theme.page.text_width - measure.agenda_number - measure.agenda_letter
+    table = Table(rows, colWidths=[measure.agenda_number, measure.agenda_letter, rest],
                   hAlign="LEFT", splitInRow=1)
-    table.setStyle(TableStyle(style))
+    table.setStyle(theme.table_style("table", *commands))
     table.spaceAfter = theme.body_leading
     return table

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from reportlab.platypus import Table, TableStyle
+from reportlab.platypus import Table
 
 from ..loader import LoadedEvent
 from ..model import Participant
@@ -70,8 +70,8 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
 
 
 def people_tables(people: list[Participant], ctx: Context) -> list[Table]:
-    theme = ctx.theme
-    name_width = theme.page.text_width * 0.36
+    theme, measure = ctx.theme, ctx.theme.measure
+    name_width = theme.page.text_width * measure.name_share
     tables = []
     for start in range(0, len(people), ROWS_PER_TABLE):
         chunk = people[start:start + ROWS_PER_TABLE]
@@ -79,18 +79,15 @@ def people_tables(people: list[Participant], ctx: Context) -> list[Table]:
                 for p in chunk]
         table = Table(rows, colWidths=[name_width, theme.page.text_width - name_width],
                       hAlign="LEFT", splitInRow=1)
-        table.setStyle(TableStyle([
-            ("FONT", (0, 0), (-1, -1), theme.serif.regular.name, theme.body_size),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 8),
-            ("TOPPADDING", (0, 0), (-1, -1), theme.table_padding),
+        table.setStyle(theme.table_style(
+            "name",
+            ("RIGHTPADDING", (0, 0), (-1, -1), measure.cell_gap),
+            ("TOPPADDING", (0, 0), (-1, -1), measure.row_padding),
             # Name and affiliation differ in size: shift the smaller one onto the same baseline.
-            ("TOPPADDING", (1, 0), (1, -1), theme.table_padding + theme["name"].fontSize
+            ("TOPPADDING", (1, 0), (1, -1), measure.row_padding + theme["name"].fontSize
              - theme["affiliation"].fontSize),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), theme.table_padding),
-            ("LINEBELOW", (0, 0), (-1, -1), theme.rule_width, theme.palette.rule),
-        ]))
+            ("BOTTOMPADDING", (0, 0), (-1, -1), measure.row_padding),
+            ("LINEBELOW", (0, 0), (-1, -1), measure.rule, theme.palette.rule)))
         table.spaceAfter = theme.body_leading * 0.5
         tables.append(table)
     return tables

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reportlab.platypus import ListFlowable, ListItem, PageBreak, Table, TableStyle
+from reportlab.platypus import ListFlowable, ListItem, PageBreak, Table
 
 from ..loader import LoadedEvent
 from ..model import Thesis
@@ -28,14 +28,14 @@ def thesis_chapter(number: int, thesis: Thesis, ctx: Context) -> list:
                       opens_part=True)
     statement = Table([[ctx.plain(thesis.statement, "thesis_statement")]],
                       colWidths=[theme.page.text_width], hAlign="LEFT", splitInRow=1)
-    statement.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), theme.serif.italic.name, 17),
-        ("LINEBEFORE", (0, 0), (0, -1), 2.5, theme.palette.accent),
-        ("LEFTPADDING", (0, 0), (-1, -1), 12),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-    ]))
+    measure = theme.measure
+    statement.setStyle(theme.table_style(
+        "thesis_statement",
+        ("LINEBEFORE", (0, 0), (0, -1), measure.thesis_rule, theme.palette.accent),
+        ("LEFTPADDING", (0, 0), (-1, -1), measure.thesis_gap),
+        # The rule runs from the first line's cap height to below the last line's descenders.
+        ("TOPPADDING", (0, 0), (-1, -1), measure.thesis_rule),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), measure.thesis_gap / 2)))
     statement.keepWithNext = 1
     statement.spaceAfter = theme.body_leading
     return [heading, statement, *ctx.body(thesis.body)]
@@ -46,8 +46,6 @@ def build_untreated(loaded: LoadedEvent, ctx: Context) -> list:
     if not items:
         return []
     theme = ctx.theme
-    listing = ListFlowable(
-        [ListItem(ctx.plain(item, "quiet_list")) for item in items],
-        bulletType="bullet", start="–", leftIndent=16, bulletFontName=theme.serif.regular.name,
-        bulletFontSize=theme.body_size, bulletColor=theme.palette.secondary)
+    listing = ListFlowable([ListItem(ctx.plain(item, "quiet_list")) for item in items],
+                           **theme.list_options("–", theme.palette.secondary))
     return [part_heading(ctx, ctx.lang["untreated_theses"], "untreated-theses"), listing]
