@@ -75,7 +75,7 @@ class BrochureTemplate(BaseDocTemplate):
         band = Frame(g.inner, band_bottom, g.text_width, g.cover_band_text_height,
                      id="cover-band", leftPadding=0, rightPadding=0, topPadding=0,
                      bottomPadding=0)
-        below_top = g.height - g.cover_band_height - 14
+        below_top = g.height - g.cover_band_height - g.cover_meta_gap
         below = Frame(g.inner, g.bottom, g.text_width, below_top - g.bottom, id="cover-foot",
                       leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         back = Frame(g.inner, g.bottom, g.text_width, g.text_height, id="back",
@@ -181,7 +181,7 @@ class BrochureTemplate(BaseDocTemplate):
             canvas.drawString(g.inner, y, _fit(self._head, style, g.text_width * 0.8))
             canvas.setStrokeColor(p.rule)
             canvas.setLineWidth(self.theme.measure.rule)
-            canvas.line(g.inner, y - 4, g.width - g.outer, y - 4)
+            canvas.line(g.inner, y - g.head_rule_gap, g.width - g.outer, y - g.head_rule_gap)
         folio = styles["folio"]
         total = self.page_count.previous
         text = self.language["folio"].format(page=self.page, pages=total if total else "…")

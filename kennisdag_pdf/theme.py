@@ -32,8 +32,10 @@ class PageGeometry:
     bottom: float = 26 * mm
     head_offset: float = 12 * mm  # running head baseline above the text block
     foot_offset: float = 12 * mm  # folio baseline below the text block
+    head_rule_gap: float = 4  # from the running head's baseline down to its rule
     cover_band: float = 0.56  # share of the cover's height the accent band takes
     cover_band_pad: float = 16 * mm  # space between the band's foot and the subtitle
+    cover_meta_gap: float = 14  # from the band's foot down to the date and venue
 
     @property
     def size(self) -> tuple[float, float]:
