@@ -128,3 +128,58 @@ def test_body_text_comes_back_as_the_markdown_plain_text(tmp_path, monkeypatch, 
     printed = comparable("\n".join(page_texts(pdf)[2:]))
     for paragraph in text.body_plain(value.strip()):
         assert printed_in(paragraph, printed)
+
+
+# --- the loader on anything a file can hold -----------------------------------------------------
+
+@FAST
+@given(raw=st.binary(max_size=400))
+def test_random_bytes_give_only_the_bad_input_error(tmp_path, raw):
+    path = tmp_path / "event.yaml"
+    path.write_bytes(raw)
+    try:
+        load(path)
+    except BadInput as exc:
+        assert exc.exit_code == 2 and exc.lines()
+    # (loading successfully is fine too: it cannot happen for bytes this short, but it isn't wrong)
+
+
+yaml_trees = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(min_size=1, max_size=12), children, max_size=4),
+    max_leaves=20)
+
+
+@FAST
+@given(tree=st.dictionaries(st.sampled_from(["event", "agenda", "participants", "theses",
+                                             "conclusions", "lead", "x"]), yaml_trees,
+                            min_size=1, max_size=4))
+def test_any_yaml_tree_loads_or_fails_located(tmp_path, monkeypatch, tree):
+    monkeypatch.chdir(tmp_path)
+    try:
+        text = yaml.safe_dump(tree, allow_unicode=True)
+    except yaml.YAMLError:
+        assume(False)
+    (tmp_path / "event.yaml").write_text(text, encoding="utf-8", errors="surrogatepass")
+    try:
+        load("event.yaml")
+    except BadInput as exc:
+        for line in exc.lines():
+            assert re.match(r"^event\.yaml(:\d+:\d+)?: \S", line) or line.startswith("…"), line
+
+
+@FAST
+@given(tree=st.recursive(st.text(max_size=10), lambda c: st.lists(c, max_size=3)
+                         | st.dictionaries(st.text(min_size=1, max_size=8), c, max_size=3),
+                         max_leaves=15))
+def test_every_scalar_stays_text(tmp_path, tree):
+    """What the loader builds from a dumped tree of strings is that tree: nothing is guessed."""
+    from kennisdag_pdf.loader import _Builder, _compose
+
+    text = yaml.safe_dump({"root": tree}, allow_unicode=True)
+    assume(all(unicodedata.category(c) not in ("Cc", "Cs") or c in "\n\t" for c in text))
+    problems: list = []
+    built = _Builder("t.yaml", {}, problems, lambda: []).build(_compose(text, "t.yaml"))
+    assert problems == []
+    assert built == {"root": tree}  # '', 'null', 'yes', '1.10', '12:30' all come back as text
