@@ -12,6 +12,10 @@ import pypdfium2 as pdfium
 import pytest
 from hypothesis import settings
 
+# The expected dates in these tests are the events' own; a SOURCE_DATE_EPOCH left in the
+# environment by a packaging tool would change them (tests that need one set it themselves).
+os.environ.pop("SOURCE_DATE_EPOCH", None)
+
 # CI runs the same examples every time (a red CI must mean a change broke something); on a
 # developer's machine Hypothesis explores new ones on every run.
 settings.register_profile("ci", derandomize=True, database=None)
