@@ -65,6 +65,15 @@ def printed_in(value: str, pdf_text: str) -> bool:
     return loose_pattern(comparable(value)).search(pdf_text) is not None
 
 
+def printed_with(tmp_path, monkeypatch, field: tuple, value: str) -> str:
+    """The comparable text of a brochure whose field holds value, after cover and contents."""
+    monkeypatch.chdir(tmp_path)
+    data = minimal_event()
+    put(data, field, value)
+    pdf = render(load(write(tmp_path, data).name)).pdf
+    return comparable("\n".join(page_texts(pdf)[2:]))
+
+
 def write(tmp_path, data: dict):
     path = tmp_path / "event.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, width=10_000), encoding="utf-8")
@@ -109,23 +118,14 @@ def test_any_text_in_any_field_builds_or_fails_located(tmp_path, monkeypatch, fi
                               and f[0] not in ("event",)]),
        value=covered_text)
 def test_plain_text_comes_back_unchanged(tmp_path, monkeypatch, field, value):
-    monkeypatch.chdir(tmp_path)
-    data = minimal_event()
-    put(data, field, value)
-    pdf = render(load(write(tmp_path, data).name)).pdf
-    printed = comparable("\n".join(page_texts(pdf)[2:]))  # after cover and contents
-    assert printed_in(value, printed)
+    assert printed_in(value, printed_with(tmp_path, monkeypatch, field, value))
 
 
 @FAST
 @given(field=st.sampled_from([f for f, kind in TEXT_FIELDS if kind == "body"]),
        value=covered_text)
 def test_body_text_comes_back_as_the_markdown_plain_text(tmp_path, monkeypatch, field, value):
-    monkeypatch.chdir(tmp_path)
-    data = minimal_event()
-    put(data, field, value)
-    pdf = render(load(write(tmp_path, data).name)).pdf
-    printed = comparable("\n".join(page_texts(pdf)[2:]))
+    printed = printed_with(tmp_path, monkeypatch, field, value)
     for paragraph in text.body_plain(value.strip()):
         assert printed_in(paragraph, printed)
 
