@@ -71,7 +71,7 @@ def _guard(action):
 def build(
     event_file: EventFile,
     output: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", help="Where to write the PDF [default: output/<event id>.pdf].",
+        "--output", "-o", help="Where to write the PDF (default: output/EVENT-ID.pdf).",
         show_default=False)] = None,
 ) -> None:
     """Build the brochure PDF of one knowledge day."""
