@@ -8,12 +8,15 @@ the fonts lack, a layout that cannot fit) still point at the line that caused th
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import os
+import re
 import stat
 import typing
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -103,9 +106,11 @@ def load(path: str | os.PathLike[str]) -> LoadedEvent:
     root = _compose(text, name)
     marks: dict[SourcePath, tuple[int, int]] = {}
     problems: list[Problem] = []
-    data = _Builder(name, marks, problems, lambda: _alias_marks(text)).build(root)
-    if "&" in text:  # an anchor never used is harmless, but the format has no place for one
-        problems += _anchor_problems(text, name)
+    # Aliases need anchors: without an '&' there is nothing to look for, and no second parse.
+    anchors = _AnchorScan(text) if "&" in text else None
+    data = _Builder(name, marks, problems, anchors).build(root)
+    if anchors:  # an anchor never used is harmless, but the format has no place for one
+        problems += anchors.unused(name)
     source_map = SourceMap(name, marks)
     if problems:
         raise BadInput(problems)
@@ -218,22 +223,34 @@ _HINTS = [
 ]
 
 
-def _alias_marks(text: str) -> list[tuple[int, int]]:
-    """Where each alias (*name) stands; compose() keeps only the anchored node's position."""
-    return [(event.start_mark.line + 1, event.start_mark.column + 1)
-            for event in yaml.parse(text, Loader=_NodeLoader)
-            if isinstance(event, yaml.AliasEvent)]
+def _position(mark: yaml.Mark) -> tuple[int, int]:
+    """PyYAML's 0-based mark as the 1-based (line, column) an editor shows."""
+    return (mark.line + 1, mark.column + 1)
 
 
-def _anchor_problems(text: str, name: str) -> list[Problem]:
-    """Anchors that no alias uses (a used one is reported at its alias already)."""
-    events = list(yaml.parse(text, Loader=_NodeLoader))
-    used = {event.anchor for event in events if isinstance(event, yaml.AliasEvent)}
-    return [Problem(event.start_mark.line + 1, event.start_mark.column + 1, "",
-                    f"anchors (&{event.anchor}) are not allowed", name)
-            for event in events
-            if getattr(event, "anchor", None) and not isinstance(event, yaml.AliasEvent)
-            and event.anchor not in used]
+class _AnchorScan:
+    """Anchors and aliases as the parser saw them: compose() keeps only the anchored node's
+    position, so an alias's own line comes from the events. Parsed once, when first asked."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    @cached_property
+    def _events(self) -> list[yaml.Event]:
+        return list(yaml.parse(self._text, Loader=_NodeLoader))
+
+    @cached_property
+    def alias_positions(self) -> list[tuple[int, int]]:
+        return [_position(e.start_mark) for e in self._events if isinstance(e, yaml.AliasEvent)]
+
+    def unused(self, name: str) -> list[Problem]:
+        """Anchors that no alias uses (a used one is reported at its alias already)."""
+        used = {e.anchor for e in self._events if isinstance(e, yaml.AliasEvent)}
+        return [Problem(*_position(e.start_mark), "", f"anchors (&{e.anchor}) are not allowed",
+                        name)
+                for e in self._events
+                if getattr(e, "anchor", None) and not isinstance(e, yaml.AliasEvent)
+                and e.anchor not in used]
 
 
 def _compose(text: str, name: str) -> yaml.Node:
@@ -259,38 +276,38 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, name: str) -> BadInput:
         message = problem
         if exc.context and exc.context_mark and exc.context_mark is not mark:
             message = f"{message} ({exc.context} on line {exc.context_mark.line + 1})"
-    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    line, col = _position(mark) if mark else (0, 0)
     return BadInput.single(name, message, line=line, column=col)
 
 
 class _Builder:
     """Turns composed nodes into plain dicts, lists and strings, recording marks."""
 
-    def __init__(self, name: str, marks: dict, problems: list[Problem], aliases) -> None:
+    def __init__(self, name: str, marks: dict, problems: list[Problem],
+                 anchors: _AnchorScan | None) -> None:
         self.name = name
         self.marks = marks
         self.problems = problems
         self.seen: set[int] = set()
-        self._find_aliases = aliases  # parsing again is only worth it when there are aliases
-        self._aliases: list[tuple[int, int]] | None = None
+        self._anchors = anchors
+        self._alias_index = 0
 
-    def _fail(self, node: yaml.Node, path: SourcePath, message: str) -> None:
-        self.problems.append(Problem(node.start_mark.line + 1, node.start_mark.column + 1,
+    def _fail(self, node: yaml.Node, path: SourcePath, message: str,
+              position: tuple[int, int] | None = None) -> None:
+        self.problems.append(Problem(*(position or _position(node.start_mark)),
                                      format_path(path), message, self.name))
 
     def build(self, node: yaml.Node, path: SourcePath = ()) -> Any:
         if id(node) in self.seen:
             # Nodes are visited in document order, and so are the aliases that reuse them.
-            if self._aliases is None:
-                self._aliases = list(reversed(self._find_aliases()))
-            line, column = self._aliases.pop() if self._aliases else (
-                node.start_mark.line + 1, node.start_mark.column + 1)
-            self.problems.append(Problem(line, column, format_path(path),
-                                         "aliases (*name) are not allowed; write the value out",
-                                         self.name))
+            positions = self._anchors.alias_positions if self._anchors else []
+            position = positions[self._alias_index] if self._alias_index < len(positions) else None
+            self._alias_index += 1
+            self._fail(node, path, "aliases (*name) are not allowed; write the value out",
+                       position)
             return None
         self.seen.add(id(node))
-        self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        self.marks.setdefault(path, _position(node.start_mark))
         if node.tag not in _PLAIN_TAGS:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             self._fail(node, path, f"unsupported tag {tag}; tags are not allowed")
@@ -321,10 +338,9 @@ class _Builder:
                 self._fail(key_node, path + (key,),
                            f"duplicate key '{key}' (first on line {first_line[key]})")
                 continue
-            first_line[key] = key_node.start_mark.line + 1
+            first_line[key] = _position(key_node.start_mark)[0]
             # Point errors about a value at its key: that is the line the user looks for.
-            self.marks[path + (key,)] = (key_node.start_mark.line + 1,
-                                         key_node.start_mark.column + 1)
+            self.marks[path + (key,)] = _position(key_node.start_mark)
             out[key] = self.build(value_node, path + (key,))
         return out
 
@@ -370,9 +386,6 @@ def _describe(value: Any) -> str:
 
 
 def _date_message(value: Any) -> str:
-    import calendar
-    import re
-
     match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value) if isinstance(value, str) else None
     if match:
         year, month, day = (int(g) for g in match.groups())
@@ -462,13 +475,13 @@ def resolve_asset(folder: Path, rel: str) -> Path:
         raise AssetProblem(f"cannot open {rel}: {exc.strerror.lower()}") from None
     if not resolved.is_relative_to(root):
         raise AssetProblem(f"'{rel}' leaves the folder of the YAML file; keep images "
-                             f"beside it, e.g. in assets/")
+                           f"beside it, e.g. in assets/")
     st = resolved.stat()
     if not stat.S_ISREG(st.st_mode):
         raise AssetProblem(f"'{rel}' is not a regular file")
     if st.st_size > MAX_ASSET_BYTES:
         raise AssetProblem(f"'{rel}' is {st.st_size // (1024 * 1024)} MB; "
-                             f"the limit is {MAX_ASSET_BYTES // (1024 * 1024)} MB")
+                           f"the limit is {MAX_ASSET_BYTES // (1024 * 1024)} MB")
     return resolved
 
 
@@ -517,7 +530,7 @@ def _load_image(folder: Path, rel: str) -> ImageAsset:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise AssetProblem(f"'{rel}' has too many pixels; the limit is "
-                             f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels") from None
+                           f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels") from None
     except errors as exc:
         kind = next((label for magic, label in _SNIFF if head.lstrip().startswith(magic)), None)
         if kind:
