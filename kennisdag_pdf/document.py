@@ -11,6 +11,7 @@ from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 from reportlab.platypus.doctemplate import ActionFlowable
 from reportlab.platypus.tableofcontents import IndexingFlowable
 
+from . import text
 from .i18n import Language
 from .parts.base import TEMPLATE_BACK, TEMPLATE_BODY, TEMPLATE_COVER
 from .theme import Theme
@@ -69,17 +70,18 @@ class BrochureTemplate(BaseDocTemplate):
 
     def _templates(self) -> list[PageTemplate]:
         g = self.theme.page
-        body = Frame(g.inner, g.bottom, g.text_width, g.text_height, id="text",
-                     leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        band_bottom = g.height - g.cover_band_height + g.cover_band_pad
-        band = Frame(g.inner, band_bottom, g.text_width, g.cover_band_text_height,
-                     id="cover-band", leftPadding=0, rightPadding=0, topPadding=0,
-                     bottomPadding=0)
+
+        def column(frame_id: str, bottom: float, height: float) -> Frame:
+            # Every frame spans the text width; the margins are the theme's, not padding.
+            return Frame(g.inner, bottom, g.text_width, height, id=frame_id, leftPadding=0,
+                         rightPadding=0, topPadding=0, bottomPadding=0)
+
+        body = column("text", g.bottom, g.text_height)
+        band = column("cover-band", g.height - g.cover_band_height + g.cover_band_pad,
+                      g.cover_band_text_height)
         below_top = g.height - g.cover_band_height - g.cover_meta_gap
-        below = Frame(g.inner, g.bottom, g.text_width, below_top - g.bottom, id="cover-foot",
-                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        back = Frame(g.inner, g.bottom, g.text_width, g.text_height, id="back",
-                     leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        below = column("cover-foot", g.bottom, below_top - g.bottom)
+        back = column("back", g.bottom, g.text_height)
         return [
             PageTemplate(TEMPLATE_COVER, [band, below], onPage=self._draw_cover,
                          pagesize=g.size),
@@ -143,7 +145,7 @@ class BrochureTemplate(BaseDocTemplate):
                 canvas.bookmarkPage(entry.key)
                 canvas.addOutlineEntry(entry.title, entry.key, level=entry.level, closed=False)
                 if entry.in_contents:
-                    self.notify("TOCEntry", (entry.level, _markup(entry.title), self.page,
+                    self.notify("TOCEntry", (entry.level, text.plain(entry.title), self.page,
                                              entry.key))
             if getattr(flowable, "opens_part", False) and self._flowables_on_page == 0:
                 self._suppress_head = True
@@ -184,25 +186,19 @@ class BrochureTemplate(BaseDocTemplate):
             canvas.line(g.inner, y - g.head_rule_gap, g.width - g.outer, y - g.head_rule_gap)
         folio = styles["folio"]
         total = self.page_count.previous
-        text = self.language["folio"].format(page=self.page, pages=total if total else "…")
+        line = self.language["folio"].format(page=self.page, pages=total if total else "…")
         canvas.setFont(folio.fontName, folio.fontSize)
         canvas.setFillColor(folio.textColor)
-        canvas.drawRightString(g.width - g.outer, g.bottom - g.foot_offset, text)
+        canvas.drawRightString(g.width - g.outer, g.bottom - g.foot_offset, line)
         canvas.restoreState()
 
 
-def _markup(title: str) -> str:
-    from xml.sax.saxutils import escape
-
-    return escape(title)
-
-
-def _fit(text: str, style, width: float) -> str:
+def _fit(label: str, style, width: float) -> str:
     """Shorten a running head with an ellipsis so it never runs into the margin."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    if stringWidth(text, style.fontName, style.fontSize) <= width:
-        return text
-    while text and stringWidth(text + "…", style.fontName, style.fontSize) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    if stringWidth(label, style.fontName, style.fontSize) <= width:
+        return label
+    while label and stringWidth(label + "…", style.fontName, style.fontSize) > width:
+        label = label[:-1]
+    return label.rstrip() + "…"

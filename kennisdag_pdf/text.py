@@ -44,6 +44,16 @@ _TAGS = {"softbreak": " ", "hardbreak": "<br/>", "em_open": "<i>", "em_close": "
          "strong_open": "<b>", "strong_close": "</b>"}
 
 
+def link_open(href: str, color: str) -> str:
+    """The opening tag of a link whose address was validated (never free user markup)."""
+    return f"<a href={quoteattr(href)} color={quoteattr(color)}>"
+
+
+def link(label: str, href: str, color: str) -> str:
+    """A plain label as a link to a validated address."""
+    return f"{link_open(href, color)}{escape(label)}</a>"
+
+
 def _render_inline(children: list[Token], link_color: str) -> str:
     out: list[str] = []
     open_links: list[bool] = []
@@ -55,7 +65,7 @@ def _render_inline(children: list[Token], link_color: str) -> str:
             href = _safe_href(str(tok.attrGet("href") or ""))
             open_links.append(href is not None)
             if href is not None:
-                out.append(f"<a href={quoteattr(href)} color={quoteattr(link_color)}>")
+                out.append(link_open(href, link_color))
         elif kind == "link_close":
             if open_links.pop():
                 out.append("</a>")

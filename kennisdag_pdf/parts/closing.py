@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape, quoteattr
-
 from reportlab.platypus import Paragraph
 
+from .. import text
 from ..loader import LoadedEvent
 from .base import Context, part_heading
 
@@ -26,11 +25,8 @@ def photos_reference(loaded: LoadedEvent, ctx: Context) -> list:
     event, note = loaded.day.event, loaded.day.photos_note
     if not (note or event.photos_url):
         return []
-    style = ctx.theme["note"]
     if not event.photos_url:
         # The address was lost (as in the 2011 report): the sentence prints as plain text.
-        return [Paragraph(escape(note), style)]
-    label = escape(note) if note else escape(event.photos_url)
-    link = (f"<a href={quoteattr(event.photos_url)} "
-            f"color={quoteattr(ctx.theme.palette.link)}>{label}</a>")
-    return [Paragraph(link, style)]
+        return [ctx.plain(note, "note")]
+    markup = text.link(note or event.photos_url, event.photos_url, ctx.theme.palette.link)
+    return [Paragraph(markup, ctx.theme["note"])]
