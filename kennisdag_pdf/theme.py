@@ -59,6 +59,23 @@ class PageGeometry:
 
 
 @dataclass(frozen=True)
+class PrintMarks:
+    """Bleed and printer's marks, shared by the print profile and the booklet imposition.
+
+    Marks sit in the border outside the bleed, so trimming never leaves a trace of them.
+    """
+
+    bleed: float = 3 * mm  # backgrounds run this far past the trim on every side
+    border: float = 12 * mm  # from the trim edge to the edge of the (enlarged) media box
+    length: float = 6 * mm  # a crop mark runs from the media edge this far towards the trim
+    width: float = 0.25  # hairline
+    registration: tuple[float, float, float, float] = (1, 1, 1, 1)  # prints on every plate
+
+
+MARKS = PrintMarks()
+
+
+@dataclass(frozen=True)
 class Palette:
     text: colors.Color = colors.HexColor("#1b1b1b")
     secondary: colors.Color = colors.HexColor("#5f6368")  # organisations, roles, furniture
