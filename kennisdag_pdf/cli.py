@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import sys
 import time
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from . import __version__
-from .errors import EXIT_INTERNAL, EXIT_INTERRUPTED, KennisdagError
+from .errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PREFLIGHT, BadInput, KennisdagError
 
 app = typer.Typer(
     name="kennisdag-pdf", no_args_is_help=True, add_completion=False,
@@ -67,29 +68,66 @@ def _guard(action):
               EXIT_INTERNAL)
 
 
+class ProfileName(str, Enum):
+    screen = "screen"
+    print = "print"
+
+
+class PageSize(str, Enum):
+    a5 = "a5"
+    a4 = "a4"
+
+
+def _size(text: str) -> int:
+    from .profiles import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 @app.command()
 def build(
     event_file: EventFile,
+    profile: Annotated[ProfileName, typer.Option(
+        "--profile", "-p", help="screen: RGB, live links, size budget. print: CMYK, bleed, "
+                                "crop marks, pages padded to a multiple of 4.",
+        case_sensitive=False)] = ProfileName.screen,
+    page_size: Annotated[PageSize, typer.Option(
+        "--page-size", help="Trim size of the pages.", case_sensitive=False)] = PageSize.a5,
     output: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", help="Where to write the PDF (default: output/EVENT-ID.pdf).",
+        "--output", "-o", help="Where to write the PDF (default: output/EVENT-ID.pdf for "
+                               "screen, output/EVENT-ID-print.pdf for print).",
         show_default=False)] = None,
+    max_size: Annotated[Optional[str], typer.Option(
+        "--max-size", help="Size budget of the screen PDF, such as 2MB or 800kB "
+                           "(default 2MB).", show_default=False)] = None,
 ) -> None:
     """Build the brochure PDF of one knowledge day."""
 
     def run() -> None:
-        from .loader import load
+        from .finish import finish
+        from .loader import display_name, load
         from .output import check_target, write_atomic
+        from .profiles import PROFILES
         from .render import render
 
         started = time.perf_counter()
+        chosen = PROFILES[profile.value]
+        budget = _size(max_size) if max_size is not None else None
         loaded = load(event_file)
-        target = output or Path("output") / f"{loaded.day.event.id}.pdf"
+        target = output or Path("output") / chosen.output_name(loaded.day.event.id)
         check_target(target, [loaded.source, *(a.path for a in loaded.images.values())])
-        result = render(loaded)
-        write_atomic(target, result.pdf)
+        rendered = render(loaded, chosen, page_size.value)
+        for warning in rendered.warnings:
+            typer.echo(warning.format(), err=True)
+        finished = finish(rendered, loaded, name=display_name(target), size_budget=budget)
+        write_atomic(target, finished.pdf)
         seconds = time.perf_counter() - started
-        typer.echo(f"{target}: {result.pages} pages, {len(result.pdf) / 1024:.0f} kB, "
-                   f"{seconds:.2f} s")
+        blanks = f" ({rendered.padding} blank)" if rendered.padding else ""
+        typer.echo(f"{target}: {chosen.name}, {page_size.value.upper()}, {rendered.pages} "
+                   f"pages{blanks}, {len(finished.pdf) / 1024:.0f} kB, {seconds:.2f} s")
 
     _guard(run)
 
@@ -107,6 +145,79 @@ def validate(event_file: EventFile) -> None:
         day = loaded.day
         typer.echo(f"{event_file}: valid ({len(day.agenda)} agenda items, "
                    f"{len(day.participants)} participants, {len(day.theses)} theses)")
+
+    _guard(run)
+
+
+PdfFile = Annotated[Path, typer.Argument(help="A PDF made by kennisdag-pdf build.",
+                                         show_default=False)]
+
+
+def _read_pdf(path: Path) -> bytes:
+    from .loader import display_name
+
+    name = display_name(path)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput.single(name, "file not found") from None
+    except IsADirectoryError:
+        raise BadInput.single(name, "is a folder, not a PDF file") from None
+    except OSError as exc:
+        raise BadInput.single(name, f"cannot be read: {(exc.strerror or str(exc)).lower()}") from None
+
+
+@app.command()
+def impose(
+    brochure: PdfFile,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Where to write the sheets (default: beside the brochure, "
+                               "…-booklet.pdf).", show_default=False)] = None,
+) -> None:
+    """Impose a print PDF as saddle-stitch sheets: two pages per side, in printer's order."""
+
+    def run() -> None:
+        from .impose import impose as impose_pages
+        from .loader import display_name
+        from .output import check_target, write_atomic
+
+        target = output or brochure.with_name(brochure.stem.removesuffix("-print") + "-booklet.pdf")
+        check_target(target, [brochure])
+        booklet = impose_pages(_read_pdf(brochure), display_name(brochure))
+        write_atomic(target, booklet.pdf)
+        typer.echo(f"{target}: {booklet.pages} pages on {booklet.sheets} sheets "
+                   f"({booklet.sheets * 2} sheet sides), {len(booklet.pdf) / 1024:.0f} kB")
+
+    _guard(run)
+
+
+@app.command()
+def check(
+    pdf: PdfFile,
+    profile: Annotated[Optional[ProfileName], typer.Option(
+        "--profile", "-p", help="Which product's rules to apply (default: print when the "
+                                "file has bleed, otherwise screen).", case_sensitive=False,
+        show_default=False)] = None,
+    max_size: Annotated[Optional[str], typer.Option(
+        "--max-size", help="Size budget (default: the profile's; 2MB for screen).",
+        show_default=False)] = None,
+) -> None:
+    """Preflight a finished PDF: pages, boxes, fonts, colours, images and size; pass or fail."""
+
+    def run() -> None:
+        from .loader import display_name
+        from .preflight import detect_profile, preflight
+        from .profiles import PROFILES
+
+        data = _read_pdf(pdf)
+        name = display_name(pdf)
+        chosen = profile.value if profile else detect_profile(data)
+        budget = _size(max_size) if max_size is not None else PROFILES[chosen].size_budget
+        report = preflight(data, profile=chosen, name=name, size_budget=budget)
+        for line in report.lines():
+            typer.echo(line)
+        if not report.passed:
+            raise typer.Exit(EXIT_PREFLIGHT)
 
     _guard(run)
 

@@ -6,15 +6,20 @@ starts a new page. It runs once per layout pass (see document.build_in_passes).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from reportlab.platypus import CondPageBreak, NextPageTemplate, PageBreak
 
+from .i18n import Language
+from .images import ImageShop
 from .loader import LoadedEvent
 from .parts import (chapters, closing, colophon, conclusions, contents, cover, opening,
-                    participants, theses)
-from .parts.base import TEMPLATE_BACK, TEMPLATE_BODY, Context
+                    participants, photos, theses)
+from .parts.base import TEMPLATE_BACK, TEMPLATE_BODY, BlankPage, Context
+from .profiles import Profile
+from .theme import theme_for
 
 
 @dataclass(frozen=True)
@@ -32,7 +37,18 @@ BODY_PARTS = (
     PartRule(theses.build_untreated, new_page=True),
     PartRule(conclusions.build, new_page=True),
     PartRule(closing.build, new_page=False),
+    PartRule(photos.build, new_page=True),
 )
+
+
+def make_context(lang: Language, profile: Profile, page_size: str, *, build_date: dt.date,
+                 version: str) -> Context:
+    """Everything the parts share for one build: theme, labels, profile, image cache."""
+    theme = theme_for(lang.hyphenation, page_size, colour_space=profile.colour_space,
+                      bleed=profile.bleed)
+    return Context(theme=theme, lang=lang, build_date=build_date, version=version,
+                   contents=contents.table_of_contents(theme), profile=profile,
+                   images=ImageShop(profile))
 
 
 def compose(loaded: LoadedEvent, ctx: Context) -> list:
@@ -44,5 +60,8 @@ def compose(loaded: LoadedEvent, ctx: Context) -> list:
             continue
         story.append(PageBreak() if rule.new_page else CondPageBreak(ctx.theme.page.text_height / 3))
         story += flowables
+    # Blanks to fill the last sheet go before the back cover, never inside the content.
+    for _ in range(ctx.padding):
+        story += [PageBreak(), BlankPage()]
     story += [NextPageTemplate(TEMPLATE_BACK), PageBreak(), *colophon.build(loaded, ctx)]
     return story

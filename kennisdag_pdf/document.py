@@ -13,8 +13,10 @@ from reportlab.platypus.tableofcontents import IndexingFlowable
 
 from . import text
 from .i18n import Language
-from .parts.base import TEMPLATE_BACK, TEMPLATE_BODY, TEMPLATE_COVER
-from .theme import Theme
+from .parts.base import (TEMPLATE_BACK, TEMPLATE_BODY_LEFT, TEMPLATE_BODY_RIGHT,
+                         TEMPLATE_COVER)
+from .profiles import Profile
+from .theme import MARKS, Theme
 
 
 class PageCount(IndexingFlowable):
@@ -49,8 +51,9 @@ class PageCount(IndexingFlowable):
 
 
 class BrochureTemplate(BaseDocTemplate):
-    def __init__(self, target, *, theme: Theme, lang: Language, title: str, subject: str,
-                 author: str, keywords: list[str], creator: str) -> None:
+    def __init__(self, target, *, theme: Theme, lang: Language, profile: Profile, title: str,
+                 subject: str, author: str, keywords: list[str], creator: str,
+                 cover_art=None) -> None:
         geometry = theme.page
         super().__init__(
             target, pagesize=geometry.size, leftMargin=geometry.inner,
@@ -58,35 +61,45 @@ class BrochureTemplate(BaseDocTemplate):
             title=title, subject=subject, author=author, keywords=keywords, creator=creator,
             producer=creator, lang=lang.pdf_lang, displayDocTitle=1,
             initialFontName=theme.initial_font, invariant=1, pageCompression=1,
-            showBoundary=0, allowSplitting=1)
+            showBoundary=0, allowSplitting=1, **_press_options(profile, geometry))
         self.theme = theme
         self.language = lang
+        self.profile = profile
+        self.cover_art = cover_art  # a Placement drawn full-bleed across the top of the cover
         self.page_count = PageCount()
         self._part_title: str | None = None
         self._head: str | None = None
         self._flowables_on_page = 0
         self._suppress_head = False
+        self._blank = False
         self.addPageTemplates(self._templates())
 
     def _templates(self) -> list[PageTemplate]:
         g = self.theme.page
+        with_image = self.cover_art is not None
 
-        def column(frame_id: str, bottom: float, height: float) -> Frame:
+        def column(frame_id: str, bottom: float, height: float, *, right_hand=True) -> Frame:
             # Every frame spans the text width; the margins are the theme's, not padding.
-            return Frame(g.inner, bottom, g.text_width, height, id=frame_id, leftPadding=0,
-                         rightPadding=0, topPadding=0, bottomPadding=0)
+            return Frame(g.left_margin(right_hand), bottom, g.text_width, height, id=frame_id,
+                         leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
 
-        body = column("text", g.bottom, g.text_height)
-        band = column("cover-band", g.height - g.cover_band_height + g.cover_band_pad,
-                      g.cover_band_text_height)
-        below_top = g.height - g.cover_band_height - g.cover_meta_gap
+        band_top = g.band_top(with_image)
+        band_foot = band_top - g.cover_band_height(with_image)
+        band = column("cover-band", band_foot + g.cover_band_pad,
+                      g.cover_band_text_height(with_image))
+        below_top = band_foot - g.cover_meta_gap
         below = column("cover-foot", g.bottom, below_top - g.bottom)
-        back = column("back", g.bottom, g.text_height)
+        body_templates = [
+            PageTemplate(name, [column("text", g.bottom, g.text_height, right_hand=right)],
+                         onPage=self._begin_page, onPageEnd=self._draw_furniture,
+                         pagesize=g.size)
+            for name, right in ((TEMPLATE_BODY_LEFT, False), (TEMPLATE_BODY_RIGHT, True))]
+        # The back cover is a left-hand page in the booklet.
+        back = column("back", g.bottom, g.text_height, right_hand=False)
         return [
             PageTemplate(TEMPLATE_COVER, [band, below], onPage=self._draw_cover,
                          pagesize=g.size),
-            PageTemplate(TEMPLATE_BODY, [body], onPage=self._begin_page,
-                         onPageEnd=self._draw_furniture, pagesize=g.size),
+            *body_templates,
             PageTemplate(TEMPLATE_BACK, [back], onPage=self._begin_page, pagesize=g.size),
         ]
 
@@ -105,11 +118,17 @@ class BrochureTemplate(BaseDocTemplate):
         edits: list = []
         self._multiBuildEdits = edits.append
         passes = 0
+        padding = 0
         while True:
             passes += 1
             for indexing in self._indexingFlowables:
                 indexing.beforeBuild()
-            self.build([self.page_count, *make_story()])
+            if self.page_count.previous is not None:
+                # Blank pages fill the last sheet; the page count they settle on is checked
+                # like any other: one more pass at most.
+                content = self.page_count.previous - padding
+                padding = -content % self.profile.page_multiple
+            self.build([self.page_count, *make_story(padding)])
             for indexing in self._indexingFlowables:
                 indexing.afterBuild()
             if self._allSatisfied():
@@ -127,6 +146,8 @@ class BrochureTemplate(BaseDocTemplate):
     def beforeDocument(self) -> None:  # noqa: N802
         self._part_title = None
         self._pages_done = 0
+        if self.profile.show_outline:
+            self.canv.showOutline()
 
     def afterPage(self) -> None:  # noqa: N802
         self._pages_done += 1
@@ -151,6 +172,8 @@ class BrochureTemplate(BaseDocTemplate):
                 self._suppress_head = True
             if getattr(flowable, "running_head", None):
                 self._part_title = flowable.running_head
+        if getattr(flowable, "blank", False):
+            self._blank = True
         # Keep-with-next bookkeeping and page breaks arrive here too; they take no space.
         if not (isinstance(flowable, ActionFlowable) or getattr(flowable, "_ZEROSIZE", 0)):
             self._flowables_on_page += 1
@@ -162,35 +185,82 @@ class BrochureTemplate(BaseDocTemplate):
         self._head = self._part_title
         self._flowables_on_page = 0
         self._suppress_head = False
+        self._blank = False
 
     def _draw_cover(self, canvas, doc) -> None:
         g, p = self.theme.page, self.theme.palette
+        with_image = self.cover_art is not None
+        band_top = g.band_top(with_image)
+        band_height = g.cover_band_height(with_image)
         canvas.saveState()
         canvas.setFillColor(p.accent)
-        canvas.rect(0, g.height - g.cover_band_height, g.width, g.cover_band_height,
-                    stroke=0, fill=1)
+        # Backgrounds run into the bleed (zero on screen); the top too when nothing is above.
+        top = band_top + (0 if with_image else g.bleed)
+        canvas.rect(-g.bleed, band_top - band_height, g.width + 2 * g.bleed,
+                    top - (band_top - band_height), stroke=0, fill=1)
+        if with_image:
+            x, y, width, height = g.cover_image_box()
+            canvas.drawImage(self.cover_art.reader, x, y, width, height)
         canvas.restoreState()
         self._flowables_on_page = 0
 
     def _draw_furniture(self, canvas, doc) -> None:
+        if self._blank:
+            return
         g, p, styles = self.theme.page, self.theme.palette, self.theme.styles
+        right_hand = self.page % 2 == 1
+        left = g.left_margin(right_hand)
+        right = left + g.text_width
         canvas.saveState()
         if self._head and not self._suppress_head:
             style = styles["running_head"]
             canvas.setFont(style.fontName, style.fontSize)
             canvas.setFillColor(style.textColor)
             y = g.height - g.top + g.head_offset
-            canvas.drawString(g.inner, y, _fit(self._head, style, g.text_width * 0.8))
+            label = _fit(self._head, style, g.text_width * 0.8)
+            # Running head and folio sit at the outer edge, where the eye finds them.
+            if right_hand:
+                canvas.drawRightString(right, y, label)
+            else:
+                canvas.drawString(left, y, label)
             canvas.setStrokeColor(p.rule)
             canvas.setLineWidth(self.theme.measure.rule)
-            canvas.line(g.inner, y - g.head_rule_gap, g.width - g.outer, y - g.head_rule_gap)
+            canvas.line(left, y - g.head_rule_gap, right, y - g.head_rule_gap)
         folio = styles["folio"]
         total = self.page_count.previous
         line = self.language["folio"].format(page=self.page, pages=total if total else "…")
         canvas.setFont(folio.fontName, folio.fontSize)
         canvas.setFillColor(folio.textColor)
-        canvas.drawRightString(g.width - g.outer, g.bottom - g.foot_offset, line)
+        y = g.bottom - g.foot_offset
+        if right_hand:
+            canvas.drawRightString(right, y, line)
+        else:
+            canvas.drawString(left, y, line)
         canvas.restoreState()
+
+
+def _press_options(profile: Profile, g) -> dict:
+    """Canvas options of a press-ready file: CMYK only, crop marks, trim and bleed boxes.
+
+    ReportLab enlarges the media box by the marks' border and shifts the page into it, but
+    computes no boxes: they are set here in those enlarged coordinates. Its own bleedWidth
+    option is not used because it scales the page instead of adding bleed.
+    """
+    options: dict = {}
+    if profile.colour_space == "cmyk":
+        options["enforceColorSpace"] = "cmyk"
+    if profile.crop_marks:
+        from types import SimpleNamespace
+
+        from reportlab.lib.colors import CMYKColor
+
+        s, b = MARKS.border, g.bleed
+        options["cropMarks"] = SimpleNamespace(
+            borderWidth=s, markLength=MARKS.length, markWidth=MARKS.width,
+            markColor=CMYKColor(*MARKS.registration), markLast=1, bleedWidth=0)
+        options["trimBox"] = (s, s, s + g.width, s + g.height)
+        options["bleedBox"] = (s - b, s - b, s + g.width + b, s + g.height + b)
+    return options
 
 
 def _fit(label: str, style, width: float) -> str:

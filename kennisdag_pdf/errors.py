@@ -12,6 +12,7 @@ from pathlib import Path
 EXIT_OK = 0
 EXIT_INTERNAL = 1  # a bug: rerun with --debug for the traceback
 EXIT_BAD_INPUT = 2  # data, markup, assets, fonts, options
+EXIT_PREFLIGHT = 3  # a PDF failed its profile's checks (kennisdag-pdf check, or a build's own)
 EXIT_CANT_CREATE = 73  # os.EX_CANTCREAT: output folder missing, read-only, is a directory …
 EXIT_IO = 74  # os.EX_IOERR: disk full or another failure while writing
 EXIT_INTERRUPTED = 130  # Ctrl-C
@@ -81,6 +82,19 @@ class OutputError(KennisdagError):
     def __init__(self, message: str, exit_code: int = EXIT_IO) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class PreflightFailed(KennisdagError):
+    """A PDF does not meet its profile: the report says which checks failed."""
+
+    exit_code = EXIT_PREFLIGHT
+
+    def __init__(self, name: str, report: list[str]) -> None:
+        super().__init__(f"{name}: failed its preflight checks")
+        self.report = report
+
+    def lines(self) -> list[str]:
+        return [*self.report, f"{self.args[0]}; nothing was written"]
 
 
 class SetupError(KennisdagError):

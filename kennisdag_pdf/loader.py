@@ -15,7 +15,7 @@ import re
 import stat
 import typing
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -79,6 +79,9 @@ class ImageAsset:
     width: int
     height: int
     image: Any  # PIL.Image.Image, flattened onto white, EXIF orientation applied
+    format: str = "PNG"  # of the source file: photographs (JPEG) stay JPEG in the PDF
+    rel: str = ""  # the path as written in the YAML file
+    fields: tuple[SourcePath, ...] = ()  # every field that names this file
 
 
 @dataclass(frozen=True)
@@ -441,8 +444,13 @@ def _problem_from(err: dict, source_map: SourceMap) -> Problem:
 # --- images -----------------------------------------------------------------------------------
 
 def _image_fields(day: KnowledgeDay) -> list[tuple[SourcePath, str]]:
-    return [(("event", "organisers", i, "logo"), org.logo)
-            for i, org in enumerate(day.event.organisers) if org.logo]
+    fields: list[tuple[SourcePath, str]] = [
+        (("event", "organisers", i, "logo"), org.logo)
+        for i, org in enumerate(day.event.organisers) if org.logo]
+    if day.event.cover_image:
+        fields.append((("event", "cover_image"), day.event.cover_image))
+    fields += [(("photos", i, "image"), photo.image) for i, photo in enumerate(day.photos)]
+    return fields
 
 
 def _load_images(day: KnowledgeDay, folder: Path, source_map: SourceMap) -> dict[str, ImageAsset]:
@@ -453,9 +461,10 @@ def _load_images(day: KnowledgeDay, folder: Path, source_map: SourceMap) -> dict
     problems = []
     for path, rel in fields:
         if rel in images:
+            images[rel] = replace(images[rel], fields=images[rel].fields + (path,))
             continue
         try:
-            images[rel] = _load_image(folder, rel)
+            images[rel] = replace(_load_image(folder, rel), rel=rel, fields=(path,))
         except AssetProblem as exc:
             problems.append(source_map.problem(path, exc.message))
     if problems:
@@ -524,6 +533,7 @@ def _load_image(folder: Path, rel: str) -> ImageAsset:
                 if getattr(im, "is_animated", False):
                     raise AssetProblem(f"'{rel}' is animated; use a still PNG or JPEG")
                 im.load()
+                kind = im.format
                 im = ImageOps.exif_transpose(im)
                 rgb = _flatten(im)
     except AssetProblem:
@@ -538,7 +548,7 @@ def _load_image(folder: Path, rel: str) -> ImageAsset:
         if isinstance(exc, OSError) and "truncated" in str(exc):
             raise AssetProblem(f"'{rel}' is truncated (the file is incomplete)") from None
         raise AssetProblem(f"'{rel}' is not a readable PNG or JPEG image") from None
-    return ImageAsset(path, rgb.width, rgb.height, rgb)
+    return ImageAsset(path, rgb.width, rgb.height, rgb, format=kind or "PNG")
 
 
 def _flatten(im: Any) -> Any:

@@ -139,6 +139,8 @@ class Event(_Model):
     language: Literal["nl", "en"]
     organisers: list[Organiser] = Field(min_length=1)
     photos_url: Url | None = None
+    cover_image: AssetPath | None = Field(
+        None, description="A photo or picture set full-bleed across the top of the cover.")
 
 
 class AgendaItem(_Model):
@@ -166,6 +168,11 @@ class Thesis(_Model):
     body: BodyText
 
 
+class Photo(_Model):
+    image: AssetPath
+    caption: PlainText | None = None
+
+
 class Conclusions(_Model):
     intro: BodyText | None = None
     points: list[BodyText] = Field(min_length=1)
@@ -188,6 +195,8 @@ class KnowledgeDay(_Model):
     closing: BodyText | None = Field(None, description="Closing words.")
     photos_note: PlainText | None = Field(
         None, description="Sentence pointing to the photos; a link when event.photos_url is set.")
+    photos: list[Photo] = Field(default_factory=list,
+                                description="Photos of the day, printed on their own pages.")
 
 
 SourcePath = tuple[str | int, ...]

@@ -9,13 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from io import BytesIO
 
 from . import __version__
 from .errors import BadInput, Problem
 from .i18n import join_names, language
+from .images import Placement
 from .loader import LoadedEvent
+from .profiles import DEFAULT_PAGE_SIZE, DEFAULT_PROFILE, PROFILES, Profile
 
 TOOL = f"kennisdag-pdf {__version__}"
 
@@ -70,43 +72,89 @@ def _check_hyphenation(code: str) -> None:
 class Rendered:
     pdf: bytes
     pages: int
+    profile: Profile
+    padding: int = 0  # blank pages added before the back cover
+    images: tuple[Placement, ...] = ()
+    warnings: tuple[Problem, ...] = ()
 
 
-def render(loaded: LoadedEvent) -> Rendered:
+def render(loaded: LoadedEvent, profile: Profile | None = None,
+           page_size: str = DEFAULT_PAGE_SIZE) -> Rendered:
+    """Lay the brochure out for one profile. The result is not finished (finish.py)."""
     configure_reportlab()
     from reportlab.platypus.doctemplate import LayoutError
 
     from .checks import check_glyphs
-    from .compose import compose
+    from .compose import compose, make_context
     from .document import BrochureTemplate
-    from .parts.base import Context
-    from .parts.contents import table_of_contents
-    from .theme import theme_for
 
+    profile = profile or PROFILES[DEFAULT_PROFILE]
     event = loaded.day.event
     lang = language(event.language)
     _check_hyphenation(lang.hyphenation)
-    theme = theme_for(lang.hyphenation)
     day = build_date(event.date)
     check_glyphs(loaded)
-    ctx = Context(theme=theme, lang=lang, build_date=day, version=__version__,
-                  contents=table_of_contents(theme))
+    ctx = make_context(lang, profile, page_size, build_date=day, version=__version__)
+    theme, shop = ctx.theme, ctx.images
+    cover_art = None
+    if event.cover_image:
+        _, _, width, height = theme.page.cover_image_box()
+        cover_art = shop.place(loaded.images[event.cover_image], width, height, crop=True)
     buffer = BytesIO()
     title = event.title
     doc = BrochureTemplate(
-        buffer, theme=theme, lang=lang, title=title,
+        buffer, theme=theme, lang=lang, profile=profile, title=title,
         subject=event.subtitle or lang["subject"].format(
             date=lang.date(event.date), venue=event.venue, city=event.city),
         author=join_names([org.name for org in event.organisers], lang),
         keywords=[k.strip() for k in lang["keywords"].split(",")] + [event.id],
-        creator=TOOL)
+        creator=TOOL, cover_art=cover_art)
+    padding = 0
+
+    def story(pad: int) -> list:
+        nonlocal padding
+        padding = pad
+        return compose(loaded, replace(ctx, padding=pad))
+
     try:
         with _source_date(day):
-            doc.build_in_passes(lambda: compose(loaded, ctx), ctx.contents)
+            doc.build_in_passes(story, ctx.contents)
     except LayoutError as exc:
         raise BadInput([Problem(0, 0, "", f"layout failed: {_first_line(exc)}",
                                 loaded.source_map.file)]) from None
-    return Rendered(buffer.getvalue(), doc.page_count.current or 0)
+    placements = tuple(shop.placements.values())
+    warnings = _check_resolution(loaded, placements, profile)
+    return Rendered(buffer.getvalue(), doc.page_count.current or 0, profile, padding,
+                    placements, warnings)
+
+
+def _check_resolution(loaded: LoadedEvent, placements: tuple[Placement, ...],
+                      profile: Profile) -> tuple[Problem, ...]:
+    """Print needs about 300 pixels per inch at the size an image is placed; below half of
+    that it shows as blocks, so the build refuses it."""
+    if not profile.warn_dpi:
+        return ()
+    worst: dict[str, Placement] = {}
+    for placed in placements:
+        rel = placed.asset.rel
+        if rel not in worst or placed.dpi < worst[rel].dpi:
+            worst[rel] = placed
+    errors, warnings = [], []
+    for rel, placed in worst.items():
+        field = placed.asset.fields[0]
+        size = f"{placed.width / 72 * 25.4:.0f} × {placed.height / 72 * 25.4:.0f} mm"
+        if profile.min_dpi and placed.dpi < profile.min_dpi:
+            errors.append(loaded.source_map.problem(
+                field, f"'{rel}' has {placed.dpi:.0f} dpi at its printed size ({size}); "
+                       f"print needs at least {profile.min_dpi:.0f} dpi "
+                       f"({profile.warn_dpi:.0f} recommended): use a larger image"))
+        elif placed.dpi < profile.warn_dpi:
+            warnings.append(loaded.source_map.problem(
+                field, f"warning: '{rel}' has {placed.dpi:.0f} dpi at its printed size "
+                       f"({size}); {profile.warn_dpi:.0f} dpi is recommended for print"))
+    if errors:
+        raise BadInput(errors)
+    return tuple(warnings)
 
 
 def _first_line(exc: Exception) -> str:

@@ -7,6 +7,7 @@ links and backslash escapes: raw HTML, headings and lists print as the text they
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
@@ -54,29 +55,81 @@ def link(label: str, href: str, color: str) -> str:
     return f"{link_open(href, color)}{escape(label)}</a>"
 
 
-def _render_inline(children: list[Token], link_color: str) -> str:
+def printed_url(url: str) -> str:
+    """A URL as a reader types it from paper: 'https://example.org/fotos/' → 'example.org/fotos/'.
+
+    Only the scheme goes (and the lone '/' of a bare host); the rest must stay exact, since
+    the reader has no link to click. Never shortened through a service: builds are offline.
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "mailto":
+        return url[len("mailto:"):]
+    rest = url.split("://", 1)[1] if "://" in url else url
+    if parts.path == "/" and not parts.query and not parts.fragment:
+        rest = rest.rstrip("/")
+    return rest
+
+
+def _render_inline(children: list[Token], link_color: str, printed: bool,
+                   urls: list[str]) -> str:
     out: list[str] = []
-    open_links: list[bool] = []
+    open_links: list[tuple[str | None, int]] = []  # (validated href, where its label starts)
     for tok in children:
         kind = tok.type
         if kind in _TAGS:
             out.append(_TAGS[kind])
         elif kind == "link_open":
             href = _safe_href(str(tok.attrGet("href") or ""))
-            open_links.append(href is not None)
+            open_links.append((href, len(out)))
             if href is not None:
-                out.append(link_open(href, link_color))
+                if href not in urls:
+                    urls.append(href)
+                if not printed:
+                    out.append(link_open(href, link_color))
         elif kind == "link_close":
-            if open_links.pop():
+            href, start = open_links.pop()
+            if href is None:
+                continue
+            if not printed:
                 out.append("</a>")
+                continue
+            # On paper the address follows its label, unless the label is the address.
+            label = "".join(out[start:])
+            shown = printed_url(href)
+            if label not in (escape(href), escape(shown)):
+                out.append(f" ({escape(shown)})")
+            else:
+                out[start:] = [escape(shown)]
         else:  # text, code_inline and anything a future preset adds: printed as text
             out.append(escape(tok.content))
     return "".join(out)
 
 
-def body(text: str, *, link_color: str = "#1f4e79") -> list[str]:
+@dataclass(frozen=True)
+class BodyParagraph:
+    markup: str  # Paragraph markup
+    urls: tuple[str, ...]  # validated link targets, in order of first appearance
+
+
+def body_paragraphs(text: str, *, link_color: str = "#1f4e79",
+                    printed_links: bool = False) -> list[BodyParagraph]:
+    """A body field as paragraphs of markup, each with the links it contains.
+
+    printed_links: for paper, where a link cannot be clicked: the address is printed after
+    its label, without its scheme (the caller adds a QR code per address).
+    """
+    out = []
+    for children in _paragraphs(text):
+        urls: list[str] = []
+        markup = _render_inline(children, link_color, printed_links, urls)
+        out.append(BodyParagraph(markup, tuple(urls)))
+    return out
+
+
+def body(text: str, *, link_color: str = "#1f4e79", printed_links: bool = False) -> list[str]:
     """A body field as a list of Paragraph markup strings, one per paragraph."""
-    return [_render_inline(children, link_color) for children in _paragraphs(text)]
+    return [p.markup for p in body_paragraphs(text, link_color=link_color,
+                                               printed_links=printed_links)]
 
 
 def body_plain(text: str) -> list[str]:

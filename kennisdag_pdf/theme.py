@@ -6,12 +6,12 @@ size or font of its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT, TA_RIGHT
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, A5
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import TableStyle
@@ -22,20 +22,28 @@ from .hyphenation import Hyphenator
 
 @dataclass(frozen=True)
 class PageGeometry:
-    """Trim size and the text block inside it, in points."""
+    """Trim size, the text block inside it and the bleed around it, in points.
 
-    width: float = A4[0]
-    height: float = A4[1]
-    inner: float = 30 * mm  # left margin (single-sided for now: the print issue mirrors it)
-    outer: float = 30 * mm
-    top: float = 28 * mm
-    bottom: float = 26 * mm
-    head_offset: float = 12 * mm  # running head baseline above the text block
-    foot_offset: float = 12 * mm  # folio baseline below the text block
+    Pages face each other in a booklet: `inner` is the margin at the spine, `outer` the one at
+    the fore-edge. A right-hand page (odd folio) has its inner margin on the left.
+    """
+
+    name: str
+    width: float
+    height: float
+    inner: float
+    outer: float
+    top: float
+    bottom: float
+    head_offset: float  # running head baseline above the text block
+    foot_offset: float  # folio baseline below the text block
     head_rule_gap: float = 4  # from the running head's baseline down to its rule
     cover_band: float = 0.56  # share of the cover's height the accent band takes
+    cover_image: float = 0.42  # share of the cover's height a cover photo takes, above the band
+    cover_image_band: float = 0.30  # the band's share when a cover photo sits above it
     cover_band_pad: float = 16 * mm  # space between the band's foot and the subtitle
     cover_meta_gap: float = 14  # from the band's foot down to the date and venue
+    bleed: float = 0  # backgrounds and full-bleed images run this far past the trim
 
     @property
     def size(self) -> tuple[float, float]:
@@ -49,13 +57,46 @@ class PageGeometry:
     def text_height(self) -> float:
         return self.height - self.top - self.bottom
 
-    @property
-    def cover_band_height(self) -> float:
-        return self.height * self.cover_band
+    def left_margin(self, right_hand: bool) -> float:
+        return self.inner if right_hand else self.outer
 
-    @property
-    def cover_band_text_height(self) -> float:
-        return self.cover_band_height - self.top - self.cover_band_pad
+    def band_top(self, with_image: bool) -> float:
+        """Where the cover's accent band begins, measured from the foot of the page."""
+        return self.height * (1 - self.cover_image) if with_image else self.height
+
+    def cover_band_height(self, with_image: bool) -> float:
+        return self.height * (self.cover_image_band if with_image else self.cover_band)
+
+    def cover_band_text_height(self, with_image: bool) -> float:
+        top_margin = self.cover_band_pad if with_image else self.top
+        return self.cover_band_height(with_image) - top_margin - self.cover_band_pad
+
+    def cover_image_box(self) -> tuple[float, float, float, float]:
+        """x, y, width, height of a full-bleed cover photo: to the trim's top and sides + bleed."""
+        y = self.band_top(True)
+        return (-self.bleed, y, self.width + 2 * self.bleed, self.height - y + self.bleed)
+
+
+@dataclass(frozen=True)
+class TypeScale:
+    """Reading size and how much the display sizes shrink on a smaller page."""
+
+    body_size: float
+    body_leading: float
+    display: float  # factor on headings, thesis labels and the cover title
+
+
+# A5 is the knowledge-day booklet; A4 the office print-out. Margins are those of a
+# saddle-stitched booklet: the spine needs less than the fore-edge's thumb room.
+PAGE_SIZES: dict[str, tuple[PageGeometry, TypeScale]] = {
+    "a5": (PageGeometry("A5", A5[0], A5[1], inner=17 * mm, outer=15 * mm, top=20 * mm,
+                        bottom=20 * mm, head_offset=9 * mm, foot_offset=9 * mm,
+                        cover_band_pad=11 * mm, cover_meta_gap=11),
+           TypeScale(body_size=9.6, body_leading=13.6, display=0.8)),
+    "a4": (PageGeometry("A4", A4[0], A4[1], inner=30 * mm, outer=26 * mm, top=28 * mm,
+                        bottom=26 * mm, head_offset=12 * mm, foot_offset=12 * mm),
+           TypeScale(body_size=10.5, body_leading=15.0, display=1.0)),
+}
 
 
 @dataclass(frozen=True)
@@ -76,14 +117,47 @@ MARKS = PrintMarks()
 
 
 @dataclass(frozen=True)
+class Ink:
+    """One colour of the design, specified for both products: screen RGB and print CMYK.
+
+    The CMYK values are set by hand, not computed: neutrals print on black alone, and black
+    text is pure K (0, 0, 0, 1) so that it never shows colour fringes from misregistration.
+    """
+
+    rgb: str
+    cmyk: tuple[float, float, float, float]
+
+    def in_space(self, space: str) -> colors.Color:
+        if space == "cmyk":
+            return colors.CMYKColor(*self.cmyk)
+        return colors.HexColor(self.rgb)
+
+
+@dataclass(frozen=True)
 class Palette:
-    text: colors.Color = colors.HexColor("#1b1b1b")
-    secondary: colors.Color = colors.HexColor("#5f6368")  # organisations, roles, furniture
-    accent: colors.Color = colors.HexColor("#1d5168")  # rules, thesis numbers, cover band
-    accent_light: colors.Color = colors.HexColor("#e7eef1")
-    on_accent: colors.Color = colors.HexColor("#ffffff")
-    rule: colors.Color = colors.HexColor("#c9d1d5")
-    link: str = "#1d5168"
+    text: Ink = Ink("#1b1b1b", (0, 0, 0, 1))
+    secondary: Ink = Ink("#5f6368", (0, 0, 0, 0.68))  # organisations, roles, furniture
+    accent: Ink = Ink("#1d5168", (0.88, 0.45, 0.25, 0.42))  # rules, thesis numbers, cover band
+    accent_light: Ink = Ink("#e7eef1", (0.08, 0.02, 0.02, 0))
+    on_accent: Ink = Ink("#ffffff", (0, 0, 0, 0))
+    rule: Ink = Ink("#c9d1d5", (0.12, 0.04, 0.04, 0.1))
+
+
+@dataclass(frozen=True)
+class Colours:
+    """The palette resolved to one colour space (see Theme.palette)."""
+
+    text: colors.Color
+    secondary: colors.Color
+    accent: colors.Color
+    accent_light: colors.Color
+    on_accent: colors.Color
+    rule: colors.Color
+
+    @property
+    def link(self) -> str:
+        """Paragraph markup wants a colour as text; links exist only in RGB (screen)."""
+        return self.accent.hexval().replace("0x", "#")
 
 
 @dataclass(frozen=True)
@@ -106,18 +180,36 @@ class Measures:
     organisers_per_row: int = 3
     organiser_gap: float = 12
     organiser_rule_gap: float = 6  # from the rule above the organisers to their names
+    qr_size: float = 17 * mm  # smallest printed QR code: a phone reads it at arm's length
+    qr_module: float = 0.4 * mm  # smallest module; long URLs make the code larger instead
+    qr_gap: float = 6
+    photo_caption_gap: float = 4
+    photos_per_page: int = 2
 
 
 @dataclass(frozen=True)
 class Theme:
     hyphenation: str  # pyphen language, from the event's language
-    page: PageGeometry = field(default_factory=PageGeometry)
-    palette: Palette = field(default_factory=Palette)
+    page: PageGeometry = field(default_factory=lambda: PAGE_SIZES["a4"][0])
+    scale: TypeScale = field(default_factory=lambda: PAGE_SIZES["a4"][1])
+    colour_space: str = "rgb"  # "rgb" (screen) or "cmyk" (print)
+    inks: Palette = field(default_factory=Palette)
     serif: fonts.Family = fonts.SERIF
     sans: fonts.Family = fonts.SANS
     measure: Measures = field(default_factory=Measures)
-    body_size: float = 10.5
-    body_leading: float = 15.0
+
+    @property
+    def body_size(self) -> float:
+        return self.scale.body_size
+
+    @property
+    def body_leading(self) -> float:
+        return self.scale.body_leading
+
+    @cached_property
+    def palette(self) -> Colours:
+        return Colours(**{name: getattr(self.inks, name).in_space(self.colour_space)
+                          for name in Colours.__dataclass_fields__})
 
     @cached_property
     def styles(self) -> dict[str, ParagraphStyle]:
@@ -156,6 +248,8 @@ class Theme:
 
 def _styles(t: Theme) -> dict[str, ParagraphStyle]:
     p, serif, sans = t.palette, t.serif, t.sans
+    d = t.scale.display
+    d2 = (1 + d) / 2  # sizes near the reading size shrink less than display sizes
     reading = dict(
         hyphenationLang=Hyphenator(t.hyphenation), embeddedHyphenation=1, uriWasteReduce=0.3,
         hyphenationMinWordLength=6, allowWidows=0, allowOrphans=0, splitLongWords=1,
@@ -172,20 +266,20 @@ def _styles(t: Theme) -> dict[str, ParagraphStyle]:
     s["note"] = ParagraphStyle("note", parent=body, fontName=serif.italic.name,
                                textColor=p.secondary, alignment=TA_LEFT)
     s["part"] = ParagraphStyle(
-        "part", fontName=sans.bold.name, fontSize=22, leading=27, textColor=p.accent,
+        "part", fontName=sans.bold.name, fontSize=22 * d, leading=27 * d, textColor=p.accent,
         spaceBefore=0, spaceAfter=16, keepWithNext=1, **no_hyphens)
     s["section"] = ParagraphStyle(
-        "section", fontName=sans.bold.name, fontSize=13, leading=17, textColor=p.text,
+        "section", fontName=sans.bold.name, fontSize=13 * d2, leading=17 * d2, textColor=p.text,
         spaceBefore=14, spaceAfter=6, keepWithNext=1, **no_hyphens)
     s["thesis_label"] = ParagraphStyle(
-        "thesis_label", fontName=sans.bold.name, fontSize=28, leading=32,
+        "thesis_label", fontName=sans.bold.name, fontSize=28 * d, leading=32 * d,
         textColor=p.accent, spaceAfter=10, keepWithNext=1, **no_hyphens)
     s["thesis_statement"] = ParagraphStyle(
-        "thesis_statement", fontName=serif.italic.name, fontSize=17, leading=23,
+        "thesis_statement", fontName=serif.italic.name, fontSize=17 * d, leading=23 * d,
         textColor=p.text, spaceAfter=18, keepWithNext=1, alignment=TA_LEFT,
         **no_hyphens)
     s["table"] = ParagraphStyle(
-        "table", fontName=sans.regular.name, fontSize=9.5, leading=13, textColor=p.text,
+        "table", fontName=sans.regular.name, fontSize=9.5 * d2, leading=13 * d2, textColor=p.text,
         **no_hyphens)
     s["table_number"] = ParagraphStyle("table_number", parent=s["table"],
                                        textColor=p.accent, fontName=sans.bold.name)
@@ -201,7 +295,7 @@ def _styles(t: Theme) -> dict[str, ParagraphStyle]:
         alignment=TA_LEFT, spaceAfter=5)
     s["toc_title"] = ParagraphStyle("toc_title", parent=s["part"])
     s["toc0"] = ParagraphStyle(
-        "toc0", fontName=sans.bold.name, fontSize=11, leading=15, textColor=p.text,
+        "toc0", fontName=sans.bold.name, fontSize=11 * d2, leading=15 * d2, textColor=p.text,
         spaceBefore=7, **no_hyphens)
     s["toc1"] = ParagraphStyle(
         "toc1", fontName=serif.regular.name, fontSize=10, leading=13.5, textColor=p.text,
@@ -214,13 +308,13 @@ def _styles(t: Theme) -> dict[str, ParagraphStyle]:
         "cover_kicker", fontName=sans.bold.name, fontSize=10, leading=14,
         textColor=p.accent_light, spaceAfter=10, **no_hyphens)
     s["cover_title"] = ParagraphStyle(
-        "cover_title", fontName=sans.bold.name, fontSize=40, leading=46,
+        "cover_title", fontName=sans.bold.name, fontSize=40 * d, leading=46 * d,
         textColor=p.on_accent, spaceAfter=14, **no_hyphens)
     s["cover_subtitle"] = ParagraphStyle(
-        "cover_subtitle", fontName=serif.italic.name, fontSize=19, leading=25,
+        "cover_subtitle", fontName=serif.italic.name, fontSize=19 * d, leading=25 * d,
         textColor=p.on_accent, **no_hyphens)
     s["cover_meta"] = ParagraphStyle(
-        "cover_meta", fontName=sans.regular.name, fontSize=12.5, leading=18,
+        "cover_meta", fontName=sans.regular.name, fontSize=12.5 * d2, leading=18 * d2,
         textColor=p.text, **no_hyphens)
     s["cover_label"] = ParagraphStyle(
         "cover_label", fontName=sans.regular.name, fontSize=8.5, leading=12,
@@ -228,6 +322,12 @@ def _styles(t: Theme) -> dict[str, ParagraphStyle]:
     s["cover_organiser"] = ParagraphStyle(
         "cover_organiser", fontName=sans.bold.name, fontSize=11, leading=15,
         textColor=p.text, **no_hyphens)
+    s["qr_caption"] = ParagraphStyle(
+        "qr_caption", fontName=sans.regular.name, fontSize=7.5, leading=9.5,
+        textColor=p.secondary, spaceBefore=2, splitLongWords=1, hyphenationLang="")
+    s["caption"] = ParagraphStyle(
+        "caption", fontName=sans.regular.name, fontSize=8.5 * d2, leading=12 * d2,
+        textColor=p.secondary, spaceAfter=14, **no_hyphens)
     s["colophon"] = ParagraphStyle(
         "colophon", fontName=sans.regular.name, fontSize=8.5, leading=12.5,
         textColor=p.secondary, spaceAfter=3, **no_hyphens)
@@ -237,6 +337,9 @@ def _styles(t: Theme) -> dict[str, ParagraphStyle]:
     return s
 
 
-def theme_for(hyphenation: str) -> Theme:
+def theme_for(hyphenation: str, page_size: str = "a4", *, colour_space: str = "rgb",
+              bleed: float = 0) -> Theme:
     fonts.register()
-    return Theme(hyphenation=hyphenation)
+    geometry, scale = PAGE_SIZES[page_size]
+    return Theme(hyphenation=hyphenation, page=replace(geometry, bleed=bleed), scale=scale,
+                 colour_space=colour_space)

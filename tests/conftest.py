@@ -43,12 +43,49 @@ class Built:
         return self.result.pdf
 
 
+@dataclass
+class Finished:
+    loaded: LoadedEvent
+    result: Rendered
+    pdf: bytes
+    path: Path
+
+
 def build_to(tmp: Path, name: str) -> Built:
     loaded = load(DATA / name)
     result = render(loaded)
     path = tmp / (loaded.day.event.id + ".pdf")
     path.write_bytes(result.pdf)
     return Built(loaded, result, path)
+
+
+def finish_to(tmp: Path, name: str, profile: str, page_size: str = "a5") -> Finished:
+    """Render and finish one data file as the build command does."""
+    from kennisdag_pdf.finish import finish
+    from kennisdag_pdf.profiles import PROFILES
+
+    loaded = load(DATA / name)
+    chosen = PROFILES[profile]
+    result = render(loaded, chosen, page_size)
+    path = tmp / chosen.output_name(f"{loaded.day.event.id}-{page_size}")
+    finished = finish(result, loaded, name=path.name)
+    path.write_bytes(finished.pdf)
+    return Finished(loaded, result, finished.pdf, path)
+
+
+@pytest.fixture(scope="session")
+def print_2011(tmp_path_factory) -> Finished:
+    return finish_to(tmp_path_factory.mktemp("print"), "kennisdag-2011.yaml", "print")
+
+
+@pytest.fixture(scope="session")
+def print_en(tmp_path_factory) -> Finished:
+    return finish_to(tmp_path_factory.mktemp("print-en"), "example-en.yaml", "print")
+
+
+@pytest.fixture(scope="session")
+def screen_en(tmp_path_factory) -> Finished:
+    return finish_to(tmp_path_factory.mktemp("screen-en"), "example-en.yaml", "screen")
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +96,27 @@ def brochure_2011(tmp_path_factory) -> Built:
 @pytest.fixture(scope="session")
 def brochure_en(tmp_path_factory) -> Built:
     return build_to(tmp_path_factory.mktemp("en"), "example-en.yaml")
+
+
+def text_blocks(pdf: bytes, page=None) -> list[str]:
+    """Each page's text block (A5 unless told); facing pages mirror the margins."""
+    from kennisdag_pdf.theme import PAGE_SIZES
+
+    page = page or PAGE_SIZES["a5"][0]
+    document = pdfium.PdfDocument(pdf)
+    try:
+        out = []
+        for number, pdf_page in enumerate(document, 1):
+            left = page.left_margin(right_hand=number % 2 == 1)
+            textpage = pdf_page.get_textpage()
+            out.append(textpage.get_text_bounded(left - 1, page.bottom - 1,
+                                                 left + page.text_width + 1,
+                                                 page.height - page.top + 1))
+            textpage.close()
+            pdf_page.close()
+        return out
+    finally:
+        document.close()
 
 
 def page_texts(pdf: bytes | Path, *, bounds=None) -> list[str]:

@@ -6,18 +6,17 @@ import datetime as dt
 
 from reportlab.platypus import NextPageTemplate, PageBreak
 
-from kennisdag_pdf.compose import compose
+from kennisdag_pdf.compose import compose, make_context
 from kennisdag_pdf.i18n import language
 from kennisdag_pdf.loader import LoadedEvent, SourceMap
 from kennisdag_pdf.model import KnowledgeDay
 from kennisdag_pdf.parts.base import TEMPLATE_BACK, TEMPLATE_BODY, Context
-from kennisdag_pdf.parts.contents import table_of_contents
-from kennisdag_pdf.theme import theme_for
+from kennisdag_pdf.profiles import PROFILES
 
 
-def context(code: str = "nl") -> Context:
-    theme = theme_for(language(code).hyphenation)
-    return Context(theme, language(code), dt.date(2011, 4, 7), "0", table_of_contents(theme))
+def context(code: str = "nl", profile: str = "screen") -> Context:
+    return make_context(language(code), PROFILES[profile], "a5", build_date=dt.date(2011, 4, 7),
+                        version="0")
 
 
 def part_titles(story) -> list[str]:

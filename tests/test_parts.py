@@ -8,15 +8,15 @@ import io
 import pytest
 from reportlab.platypus import ListFlowable, PageBreak, Paragraph, SimpleDocTemplate, Table
 
+from kennisdag_pdf.compose import make_context
 from kennisdag_pdf.i18n import language
 from kennisdag_pdf.loader import LoadedEvent, SourceMap
 from kennisdag_pdf.model import KnowledgeDay
 from kennisdag_pdf.parts import (chapters, closing, colophon, conclusions, opening,
                                  participants, theses)
 from kennisdag_pdf.parts.base import Context, Heading, Marker
-from kennisdag_pdf.parts.contents import table_of_contents
 from kennisdag_pdf.parts.opening import _letters
-from kennisdag_pdf.theme import theme_for
+from kennisdag_pdf.profiles import PROFILES
 
 
 def event(**parts) -> LoadedEvent:
@@ -29,8 +29,8 @@ def event(**parts) -> LoadedEvent:
 
 @pytest.fixture(scope="module")
 def ctx() -> Context:
-    theme = theme_for("nl_NL")
-    return Context(theme, language("nl"), dt.date(2020, 5, 1), "0", table_of_contents(theme))
+    return make_context(language("nl"), PROFILES["screen"], "a5", build_date=dt.date(2020, 5, 1),
+                        version="0")
 
 
 def texts(flowables) -> list[str]:

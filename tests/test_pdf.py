@@ -12,7 +12,7 @@ import sys
 import pikepdf
 import pyphen
 import pytest
-from conftest import DATA, ROOT, page_texts, squash
+from conftest import text_blocks, DATA, ROOT, page_texts, squash
 
 STANDARD_14 = {"Courier", "Helvetica", "Times", "Symbol", "ZapfDingbats"}
 
@@ -100,11 +100,14 @@ def test_metadata(brochure_2011):
 
 def test_page_count_and_folios(brochure_2011, brochure_en):
     with pikepdf.open(brochure_2011.path) as pdf:
-        assert len(pdf.pages) == brochure_2011.result.pages == 16
+        pages = len(pdf.pages)
+        assert pages == brochure_2011.result.pages
+        assert 14 <= pages <= 24  # an A5 booklet of the 2011 report
     texts = page_texts(brochure_2011.pdf)
     assert "pagina" not in texts[0]  # the cover carries no folio
-    for number in range(2, 16):
-        assert f"pagina {number} van 16" in texts[number - 1]
+    assert "pagina" not in texts[-1]  # nor the back cover
+    for number in range(2, pages):
+        assert f"pagina {number} van {pages}" in texts[number - 1]
     en = page_texts(brochure_en.pdf)
     assert f"page 3 of {len(en)}" in en[2]
 
@@ -112,21 +115,19 @@ def test_page_count_and_folios(brochure_2011, brochure_en):
 def test_running_heads_name_the_part(brochure_2011):
     texts = page_texts(brochure_2011.pdf)
     # Pages that open a part carry no running head; a thesis' second page would carry its label.
-    for text in texts[2:15]:
+    for text in texts[2:-1]:
         first_line = text.splitlines()[0]
         assert not first_line.startswith(("Inhoud", "pagina"))
 
 
 def test_no_heading_is_left_alone_at_the_foot_of_a_page(brochure_2011, brochure_en):
     for built in (brochure_2011, brochure_en):
-        texts = page_texts(built.pdf)
         with pikepdf.open(built.path) as pdf:
             tree = outline_tree(pdf)
-        for page_text in texts:
+        for page_text in text_blocks(built.pdf):
             lines = [l for l in page_text.splitlines() if l.strip()]
-            body = [l for l in lines if not re.match(r"(pagina|page) \d+", l)]
-            if body:
-                assert body[-1] not in {title for _, title in tree}, body[-1]
+            if lines:
+                assert lines[-1] not in {title for _, title in tree}, lines[-1]
 
 
 def test_dutch_hyphenation_is_applied_and_correct(brochure_2011):
@@ -147,7 +148,7 @@ def test_dutch_hyphenation_is_applied_and_correct(brochure_2011):
 
 def test_names_and_headings_are_not_hyphenated(brochure_2011):
     texts = page_texts(brochure_2011.pdf)
-    lines = texts[3].splitlines()
+    lines = "\n".join(texts[3:6]).splitlines()  # the participants' pages
     for person in brochure_2011.loaded.day.participants:
         # whole and unbroken at the start of its table row
         assert any(line.startswith(person.name + " ") for line in lines), person.name

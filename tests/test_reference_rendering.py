@@ -1,5 +1,8 @@
 """Reference renderings: pages of the 2011 brochure compared as images, with a tolerance.
 
+The screen brochure, the print file with its bleed and crop marks, and a sheet of the imposed
+booklet.
+
 A layout change shows up here as a failing page with a diff image beside the reference. When
 the change is intended, `make references` rewrites the PNGs: look at them before committing.
 """
@@ -21,14 +24,25 @@ DPI = 40
 CHANNEL_TOLERANCE = 48  # per pixel, 0–255
 MAX_CHANGED_SHARE = 0.002  # of all pixels
 
-PAGES = {1: "cover", 2: "contents", 3: "opening-agenda", 4: "participants", 6: "thesis-1",
-         14: "conclusions", 16: "colophon"}
+# (product, page number or -1 for the last, name)
+PAGES = [("screen", 1, "cover"), ("screen", 2, "contents"), ("screen", 3, "opening-agenda"),
+         ("screen", 4, "participants"), ("screen", 7, "thesis-1"), ("screen", 15, "conclusions"),
+         ("screen", -1, "colophon"), ("print", 1, "cover-with-marks"),
+         ("print", 7, "thesis-1-with-marks"), ("booklet", 1, "outer-sheet")]
+
+
+@pytest.fixture(scope="module")
+def products(brochure_2011, print_2011) -> dict[str, bytes]:
+    from kennisdag_pdf.impose import impose
+
+    return {"screen": brochure_2011.pdf, "print": print_2011.pdf,
+            "booklet": impose(print_2011.pdf, "print.pdf").pdf}
 
 
 def rasterise(pdf: bytes, page_number: int) -> Image.Image:
     document = pdfium.PdfDocument(pdf)
     try:
-        page = document[page_number - 1]
+        page = document[page_number - 1 if page_number > 0 else len(document) + page_number]
         image = page.render(scale=DPI / 72).to_pil().convert("RGB")
         page.close()
         return image
@@ -43,11 +57,13 @@ def changed_share(expected: Image.Image, actual: Image.Image) -> tuple[float, Im
     return changed / (mask.width * mask.height), mask
 
 
-@pytest.mark.parametrize("page_number", sorted(PAGES), ids=[PAGES[p] for p in sorted(PAGES)])
-def test_page_matches_reference(brochure_2011, page_number):
-    name = f"kennisdag-2011-p{page_number:02d}-{PAGES[page_number]}"
+@pytest.mark.parametrize("product, page_number, label", PAGES,
+                         ids=[f"{product}-{label}" for product, _, label in PAGES])
+def test_page_matches_reference(products, product, page_number, label):
+    number = f"p{page_number:02d}" if page_number > 0 else "last"
+    name = f"kennisdag-2011-{product}-{number}-{label}"
     reference = REFERENCE / f"{name}.png"
-    actual = rasterise(brochure_2011.pdf, page_number)
+    actual = rasterise(products[product], page_number)
     if UPDATE:
         REFERENCE.mkdir(exist_ok=True)
         actual.save(reference, optimize=True)

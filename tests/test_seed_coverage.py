@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from conftest import DATA, SEED, loose_pattern, page_texts, squash
+from conftest import DATA, SEED, loose_pattern, page_texts, squash, text_blocks
 
-from kennisdag_pdf.theme import PageGeometry
+from kennisdag_pdf.theme import PAGE_SIZES
 
 REPAIR = re.compile(r'^#\s+"(?P<old>[^"]+)" → "(?P<new>[^"]*)"', re.MULTILINE)
 
@@ -34,10 +34,7 @@ def seed_units(yaml_text: str) -> list[str]:
 
 def body_text(pdf: bytes) -> str:
     """Cover and body pages, text block only: no running heads, no folios, no contents."""
-    page = PageGeometry()
-    block = (page.inner - 1, page.bottom - 1, page.width - page.outer + 1,
-             page.height - page.top + 1)
-    texts = page_texts(pdf, bounds=block)
+    texts = text_blocks(pdf, PAGE_SIZES["a5"][0])
     full = page_texts(pdf)
     kept = [full[0]]  # the cover has no furniture
     kept += [t for t in texts[1:] if not t.lstrip().startswith("Inhoud")]

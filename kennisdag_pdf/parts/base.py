@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from io import BytesIO
 from xml.sax.saxutils import escape
 
 from reportlab.platypus import Flowable, Paragraph
 
 from .. import text
 from ..i18n import Language
+from ..images import ImageShop
 from ..loader import LoadedEvent
+from ..profiles import Profile
 from ..theme import Theme
 
 
@@ -33,15 +36,40 @@ class Context:
     build_date: dt.date
     version: str
     contents: Flowable  # the one TableOfContents that collects entries across passes
+    profile: Profile
+    images: ImageShop
+    padding: int = 0  # blank pages before the back cover (print: up to a multiple of 4)
 
     def body(self, value: str | None, style: str = "body") -> list[Flowable]:
         if not value:
             return []
-        return [Paragraph(markup, self.theme[style])
-                for markup in text.body(value, link_color=self.theme.palette.link)]
+        printed = self.profile.printed_links
+        story: list[Flowable] = []
+        for para in text.body_paragraphs(value, link_color=self.theme.palette.link,
+                                         printed_links=printed):
+            story.append(Paragraph(para.markup, self.theme[style]))
+            if printed and para.urls:
+                from .links import qr_codes
+
+                story.append(qr_codes(self, para.urls))
+        return story
 
     def plain(self, value: str, style: str) -> Paragraph:
         return Paragraph(text.plain(value), self.theme[style])
+
+    def image(self, asset, *, width: float, height: float, crop: bool = False,
+              h_align: str = "LEFT") -> Flowable:
+        """An image at exactly this size (crop=True fills it; otherwise the caller keeps the
+        image's proportions), prepared for the profile."""
+        from reportlab.platypus import Image
+
+        placed = self.images.place(asset, width, height, crop=crop)
+        return Image(BytesIO(placed.data), width=width, height=height, hAlign=h_align)
+
+    def fitted_image(self, asset, *, height: float, max_width: float) -> Flowable:
+        """An image at a given height, never wider than max_width, in its own proportions."""
+        scale = min(height / asset.height, max_width / asset.width)
+        return self.image(asset, width=asset.width * scale, height=asset.height * scale)
 
 
 class Heading(Paragraph):
@@ -90,18 +118,24 @@ def section_heading(ctx: Context, title: str, key: str) -> Heading:
 
 
 TEMPLATE_COVER = "cover"
-TEMPLATE_BODY = "body"
+# Facing pages: a left-hand (even) page has its inner margin on the right. Page 2 is the
+# first left-hand page, so the body cycles left, right, left, … from there.
+TEMPLATE_BODY_LEFT = "body-left"
+TEMPLATE_BODY_RIGHT = "body-right"
+TEMPLATE_BODY = [TEMPLATE_BODY_LEFT, TEMPLATE_BODY_RIGHT]
 TEMPLATE_BACK = "back"
 
 
-def image_flowable(asset, *, height: float, max_width: float):
-    """An image placed at a given height (never wider than max_width), from checked pixels."""
-    from io import BytesIO
+class BlankPage(Flowable):
+    """Marks an intentionally blank page: no running head, no folio.
 
-    from reportlab.platypus import Image
+    Takes a point of height so that the page exists: ReportLab skips empty pages.
+    """
 
-    scale = min(height / asset.height, max_width / asset.width)
-    buffer = BytesIO()
-    asset.image.save(buffer, format="PNG", optimize=False)
-    buffer.seek(0)
-    return Image(buffer, width=asset.width * scale, height=asset.height * scale, hAlign="LEFT")
+    blank = True
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return (0, 1)
+
+    def draw(self) -> None:
+        pass

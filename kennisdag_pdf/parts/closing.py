@@ -28,5 +28,11 @@ def photos_reference(loaded: LoadedEvent, ctx: Context) -> list:
     if not event.photos_url:
         # The address was lost (as in the 2011 report): the sentence prints as plain text.
         return [ctx.plain(note, "note")]
+    if ctx.profile.printed_links:
+        from .links import qr_beside
+
+        lines = [ctx.plain(note, "note")] if note else []
+        lines.append(ctx.plain(text.printed_url(event.photos_url), "note"))
+        return [qr_beside(ctx, event.photos_url, lines)]
     markup = text.link(note or event.photos_url, event.photos_url, ctx.theme.palette.link)
     return [Paragraph(markup, ctx.theme["note"])]

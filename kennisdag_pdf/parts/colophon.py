@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reportlab.platypus import Table, TopPadder
 
+from .. import text
 from ..i18n import join_names
 from ..loader import LoadedEvent
 from .base import Context, Marker, OutlineEntry
@@ -20,7 +21,10 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
             names=join_names([org.name for org in event.organisers], lang)),
     ]
     if event.photos_url:
-        lines.append(lang["colophon_photos"].format(url=event.photos_url))
+        # The photos reference carries the QR code; here the address is for the record.
+        url = event.photos_url
+        lines.append(lang["colophon_photos"].format(
+            url=text.printed_url(url) if ctx.profile.printed_links else url))
     lines.append(lang["colophon_built"].format(date=lang.date(ctx.build_date),
                                                version=ctx.version))
     rows = [[ctx.plain(title, "colophon_title")]] + [[ctx.plain(l, "colophon")] for l in lines]

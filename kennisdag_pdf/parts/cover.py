@@ -5,7 +5,8 @@ from __future__ import annotations
 from reportlab.platypus import FrameBreak, KeepInFrame, Table, TopPadder
 
 from ..loader import LoadedEvent
-from .base import Context, image_flowable
+from .base import Context
+
 
 def build(loaded: LoadedEvent, ctx: Context) -> list:
     event = loaded.day.event
@@ -17,7 +18,8 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
     geometry = theme.page
     story: list = [
         # Title and subtitle stand on the foot of the band, however long they are.
-        TopPadder(KeepInFrame(geometry.text_width, geometry.cover_band_text_height, band,
+        TopPadder(KeepInFrame(geometry.text_width,
+                              geometry.cover_band_text_height(bool(event.cover_image)), band,
                               mode="shrink")),
         FrameBreak(),
         ctx.plain(ctx.lang["date_at_venue"].format(date=ctx.lang.date(event.date),
@@ -36,8 +38,8 @@ def _organisers(loaded: LoadedEvent, ctx: Context):
     cells = []
     for org in organisers:
         if org.logo:
-            cells.append(image_flowable(loaded.images[org.logo], height=measure.logo_height,
-                                        max_width=column - measure.organiser_gap))
+            cells.append(ctx.fitted_image(loaded.images[org.logo], height=measure.logo_height,
+                                          max_width=column - measure.organiser_gap))
         else:
             cells.append(ctx.plain(org.name, "cover_organiser"))
     rows = [[ctx.plain(ctx.lang["organised_by"], "cover_label")]]

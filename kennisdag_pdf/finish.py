@@ -1,0 +1,68 @@
+"""Rendered PDF → finished product: each profile's last step, and its own preflight.
+
+A print file that fails the print checks, or a screen file over its size budget, is never
+written: the caller gets an error instead of a file that a print shop would send back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from io import BytesIO
+
+from .errors import BadInput, PreflightFailed
+from .loader import LoadedEvent
+from .render import Rendered
+
+
+@dataclass(frozen=True)
+class Finished:
+    pdf: bytes
+    report: object  # preflight.Report
+
+
+def finish(rendered: Rendered, loaded: LoadedEvent, *, name: str,
+           size_budget: int | None = None) -> Finished:
+    from .preflight import preflight
+
+    profile = rendered.profile
+    pdf = rendered.pdf
+    if profile.strip_annotations:
+        pdf = _without_annotations(pdf)
+    budget = size_budget if size_budget is not None else profile.size_budget
+    if budget is not None and len(pdf) > budget:
+        raise _over_budget(rendered, loaded, len(pdf), budget, name)
+    report = preflight(pdf, profile=profile.name, name=name, size_budget=budget)
+    if not report.passed:
+        raise PreflightFailed(name, report.lines())
+    return Finished(pdf, report)
+
+
+def _without_annotations(pdf: bytes) -> bytes:
+    """Paper cannot be clicked: link annotations would only trouble a print shop's preflight."""
+    import pikepdf
+
+    with pikepdf.open(BytesIO(pdf)) as document:
+        for page in document.pages:
+            if "/Annots" in page.obj:
+                del page.obj.Annots
+        out = BytesIO()
+        document.save(out, deterministic_id=True, compress_streams=True)
+    return out.getvalue()
+
+
+def _over_budget(rendered: Rendered, loaded: LoadedEvent, size: int, budget: int,
+                 name: str) -> BadInput:
+    by_file: dict[str, int] = {}
+    for placed in rendered.images:
+        by_file[placed.asset.rel] = by_file.get(placed.asset.rel, 0) + len(placed.data)
+    largest = sorted(by_file.items(), key=lambda item: -item[1])[:3]
+    named = ", ".join(f"{rel} ({_mb(n)})" for rel, n in largest)
+    message = (f"{name}: {_mb(size)} is over the {rendered.profile.name} budget of "
+               f"{_mb(budget)}")
+    message += f"; largest images: {named}" if named else "; it has no images to shrink"
+    message += " (use smaller images, or raise the budget with --max-size)"
+    return BadInput.single(loaded.source_map.file, message)
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} kB"

@@ -1,0 +1,156 @@
+"""Checked image assets → the pixels one profile places: resampled, colour-converted, re-encoded.
+
+Every image is re-encoded from its decoded pixels, so nothing of the original file (EXIF,
+GPS position, thumbnails, colour profiles) reaches the PDF. Screen images are downsampled to
+the profile's resolution at their placed size; print images are converted to CMYK, through
+an ICC output profile when one ships in assets/profiles/, otherwise by grey-component
+replacement so that neutrals and black print on the black plate alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from .loader import ImageAsset
+from .profiles import Profile
+from .resources import resource_dir
+
+POINTS_PER_INCH = 72
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One image as placed: its size on the page and what it costs in the file."""
+
+    asset: ImageAsset
+    width: float  # points
+    height: float
+    dpi: float  # effective resolution of the source pixels at this size (before resampling)
+    data: bytes  # the encoded image handed to ReportLab (JPEG or PNG/TIFF)
+
+    @property
+    def reader(self):
+        from reportlab.lib.utils import ImageReader
+
+        return ImageReader(BytesIO(self.data))
+
+
+@dataclass
+class ImageShop:
+    """Prepares each image once per size for one profile, and remembers every placement.
+
+    The layout runs in several passes; converting a large photo to CMYK each time would cost
+    more than the layout itself, hence the cache.
+    """
+
+    profile: Profile
+    placements: dict[tuple, Placement] = field(default_factory=dict)
+
+    def place(self, asset: ImageAsset, width: float, height: float, *,
+              crop: bool = False) -> Placement:
+        key = (asset.path, round(width, 2), round(height, 2), crop)
+        if key not in self.placements:
+            self.placements[key] = _prepare(asset, width, height, crop, self.profile)
+        return self.placements[key]
+
+
+def effective_dpi(pixels: tuple[int, int], width: float, height: float) -> float:
+    return min(pixels[0] / (width / POINTS_PER_INCH), pixels[1] / (height / POINTS_PER_INCH))
+
+
+def _prepare(asset: ImageAsset, width: float, height: float, crop: bool,
+             profile: Profile) -> Placement:
+    from PIL import Image
+
+    image = asset.image
+    if crop:
+        image = _crop_to(image, width / height)
+    dpi = effective_dpi(image.size, width, height)
+    if dpi > profile.image_dpi * profile.resample_above:
+        factor = profile.image_dpi / dpi
+        size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+        image = image.resize(size, Image.Resampling.LANCZOS)
+    if profile.colour_space == "cmyk":
+        image = to_cmyk(image)
+    return Placement(asset, width, height, dpi, _encode(image, photographic=asset.format == "JPEG"))
+
+
+def _crop_to(image: Any, ratio: float) -> Any:
+    """The largest centred part of the image with the given width/height ratio."""
+    w, h = image.size
+    if w / h > ratio:
+        new_w = max(1, round(h * ratio))
+        left = (w - new_w) // 2
+        return image.crop((left, 0, left + new_w, h))
+    new_h = max(1, round(w / ratio))
+    top = (h - new_h) // 2
+    return image.crop((0, top, w, top + new_h))
+
+
+def _encode(image: Any, *, photographic: bool) -> bytes:
+    out = BytesIO()
+    clean = image.copy()
+    clean.info = {}  # no EXIF, GPS, comments or embedded profile from the source
+    if photographic:
+        clean.save(out, format="JPEG", quality=90 if image.mode == "CMYK" else 85,
+                   optimize=True, subsampling="4:2:0" if image.mode == "RGB" else 0)
+    elif image.mode == "CMYK":
+        clean.save(out, format="TIFF", compression="tiff_deflate")  # lossless, flat artwork
+    else:
+        clean.save(out, format="PNG")
+    return out.getvalue()
+
+
+# --- colour ------------------------------------------------------------------------------------
+
+def cmyk_profile() -> Path | None:
+    """The shipped CMYK output profile, if any (see assets/profiles/README.md for its licence)."""
+    folder = resource_dir("assets") / "profiles"
+    found = sorted(folder.glob("*.icc")) if folder.is_dir() else []
+    return found[0] if found else None
+
+
+@lru_cache(maxsize=2)
+def _icc_transform(path: Path | None):
+    if path is None:
+        return None
+    from PIL import ImageCms
+
+    return ImageCms.buildTransform(
+        ImageCms.createProfile("sRGB"), ImageCms.getOpenProfile(str(path)), "RGB", "CMYK",
+        renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
+
+
+def to_cmyk(image: Any, *, icc: bool = True) -> Any:
+    """RGB pixels → CMYK for the press; never Pillow's naive convert('CMYK'), which prints
+    black as three colour inks and no black."""
+    transform = _icc_transform(cmyk_profile()) if icc else None
+    if transform is not None:
+        from PIL import ImageCms
+
+        return ImageCms.applyTransform(image, transform)
+    return gcr_cmyk(image)
+
+
+def gcr_cmyk(image: Any) -> Any:
+    """Full grey-component replacement: the grey shared by the three inks moves to black.
+
+    K = 1 − max(R, G, B); C = (max − R) / max and likewise for M and Y. A neutral pixel
+    (R = G = B) therefore has no cyan, magenta or yellow at all, and black is K alone.
+    """
+    from PIL import Image, ImageChops, ImageMath
+
+    r, g, b = image.convert("RGB").split()
+    top = ImageChops.lighter(ImageChops.lighter(r, g), b)  # max(R, G, B)
+
+    def ink(channel):
+        return ImageMath.lambda_eval(
+            lambda a: a["convert"]((a["m"] - a["c"]) * 255 / a["max"](a["m"], 1), "L"),
+            m=top, c=channel)
+
+    black = ImageChops.invert(top)
+    return Image.merge("CMYK", (ink(r), ink(g), ink(b), black))

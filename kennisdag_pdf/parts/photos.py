@@ -1,0 +1,28 @@
+"""Photo pages: the photos of the day, each at the text width with its caption beneath."""
+
+from __future__ import annotations
+
+from reportlab.platypus import KeepTogether
+
+from ..loader import LoadedEvent
+from .base import Context, part_heading
+
+
+def build(loaded: LoadedEvent, ctx: Context) -> list:
+    photos = loaded.day.photos
+    if not photos:
+        return []
+    theme, measure = ctx.theme, ctx.theme.measure
+    caption = theme["caption"]
+    # Room for photos_per_page photos with their captions on a page of the text block.
+    slot = (theme.page.text_height - theme["part"].leading * 2) / measure.photos_per_page
+    max_height = slot - caption.leading - caption.spaceAfter - measure.photo_caption_gap
+    story: list = [part_heading(ctx, ctx.lang["photos"], "photo-pages")]
+    for photo in photos:
+        asset = loaded.images[photo.image]
+        block = [ctx.fitted_image(asset, height=max_height, max_width=theme.page.text_width)]
+        block[0].spaceAfter = measure.photo_caption_gap
+        if photo.caption:
+            block.append(ctx.plain(photo.caption, "caption"))
+        story.append(KeepTogether(block))
+    return story

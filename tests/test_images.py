@@ -1,0 +1,131 @@
+"""Images per profile: colour conversion for the press, resampling for the screen, clean streams."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from kennisdag_pdf import images
+from kennisdag_pdf.images import ImageShop, effective_dpi, gcr_cmyk, to_cmyk
+from kennisdag_pdf.loader import ImageAsset
+from kennisdag_pdf.profiles import PROFILES
+
+NEUTRALS = [(0, 0, 0), (40, 40, 40), (128, 128, 128), (230, 230, 230), (255, 255, 255)]
+
+
+def strip(colours) -> Image.Image:
+    im = Image.new("RGB", (len(colours), 1))
+    for x, colour in enumerate(colours):
+        im.putpixel((x, 0), colour)
+    return im
+
+
+def test_gcr_puts_neutrals_and_black_on_the_black_plate_only():
+    out = gcr_cmyk(strip(NEUTRALS))
+    for x, (r, _, _) in enumerate(NEUTRALS):
+        c, m, y, k = out.getpixel((x, 0))
+        assert (c, m, y) == (0, 0, 0)
+        assert k == 255 - r
+    # Pillow's naive conversion, which the profile must never use, prints black as no K at all.
+    assert strip([(0, 0, 0)]).convert("CMYK").getpixel((0, 0))[3] == 0
+
+
+def test_gcr_keeps_colours_and_limits_ink():
+    pure = gcr_cmyk(strip([(255, 0, 0), (0, 0, 255), (29, 81, 104)]))
+    assert pure.getpixel((0, 0)) == (0, 255, 255, 0)
+    assert pure.getpixel((1, 0)) == (255, 255, 0, 0)
+    c, m, y, k = pure.getpixel((2, 0))
+    assert c > m > y == 0 and k > 100
+    assert c + m + y + k <= 3 * 255  # total ink stays printable
+
+
+def test_icc_conversion_when_a_profile_ships(monkeypatch):
+    shipped = images.cmyk_profile()
+    if shipped is None:
+        # Without a shipped profile the conversion is the GCR one, exactly.
+        assert to_cmyk(strip(NEUTRALS)).tobytes() == gcr_cmyk(strip(NEUTRALS)).tobytes()
+        return
+    out = to_cmyk(strip([(0, 0, 0), (128, 128, 128), (255, 255, 255)]))
+    c, m, y, k = out.getpixel((0, 0))
+    assert k > 200, "black must carry black ink"
+    assert out.getpixel((2, 0)) == (0, 0, 0, 0), "white paper stays unprinted"
+    grey = out.getpixel((1, 0))
+    assert grey[3] > max(grey[:3]), "a neutral grey is mostly black"
+
+
+def asset(tmp_path: Path, size=(600, 400), fmt="JPEG", colour=(90, 120, 150)) -> ImageAsset:
+    im = Image.new("RGB", size, colour)
+    path = tmp_path / f"a.{fmt.lower()}"
+    im.save(path, format=fmt)
+    return ImageAsset(path, size[0], size[1], im, format=fmt, rel=path.name,
+                      fields=(("event", "cover_image"),))
+
+
+def test_screen_downsamples_to_150_dpi_at_the_placed_size(tmp_path):
+    shop = ImageShop(PROFILES["screen"])
+    placed = shop.place(asset(tmp_path, (1200, 800)), 144, 96)  # 2 × 1.33 inch → 600 dpi
+    assert placed.dpi == pytest.approx(600)
+    with Image.open(BytesIO(placed.data)) as im:
+        assert im.size == (300, 200) and im.mode == "RGB" and im.format == "JPEG"
+
+
+def test_screen_never_upsamples(tmp_path):
+    placed = ImageShop(PROFILES["screen"]).place(asset(tmp_path, (100, 50)), 144, 72)
+    with Image.open(BytesIO(placed.data)) as im:
+        assert im.size == (100, 50)
+
+
+def test_print_converts_to_cmyk_and_keeps_300_dpi(tmp_path):
+    placed = ImageShop(PROFILES["print"]).place(asset(tmp_path, (900, 600)), 216, 144)
+    with Image.open(BytesIO(placed.data)) as im:
+        assert im.mode == "CMYK" and im.size == (900, 600)
+
+
+def test_print_resamples_only_far_finer_images(tmp_path):
+    placed = ImageShop(PROFILES["print"]).place(asset(tmp_path, (2000, 1000)), 144, 72)
+    with Image.open(BytesIO(placed.data)) as im:  # 1000 dpi → the press's 300
+        assert im.size == (600, 300)
+
+
+def test_flat_artwork_stays_lossless(tmp_path):
+    logo = asset(tmp_path, (300, 100), fmt="PNG")
+    with Image.open(BytesIO(ImageShop(PROFILES["screen"]).place(logo, 72, 24).data)) as im:
+        assert im.format == "PNG"
+    with Image.open(BytesIO(ImageShop(PROFILES["print"]).place(logo, 72, 24).data)) as im:
+        assert im.format == "TIFF" and im.mode == "CMYK"
+
+
+def test_metadata_of_the_source_never_reaches_the_pdf(tmp_path):
+    im = Image.new("RGB", (64, 64), (200, 10, 10))
+    exif = Image.Exif()
+    exif[0x010F] = "CameraMaker"
+    exif[0x8825] = {2: (52.0, 22.0, 1.0)}  # GPS latitude
+    path = tmp_path / "photo.jpg"
+    im.save(path, exif=exif, comment=b"secret comment")
+    with Image.open(path) as source:
+        source.load()
+        assert source.info.get("exif")
+        photo = ImageAsset(path, 64, 64, source.copy(), format="JPEG", rel="photo.jpg")
+    for profile in PROFILES.values():
+        data = ImageShop(profile).place(photo, 30, 30).data
+        assert b"Exif" not in data and b"CameraMaker" not in data and b"secret" not in data
+
+
+def test_cover_crop_fills_the_box(tmp_path):
+    placed = ImageShop(PROFILES["print"]).place(asset(tmp_path, (1000, 1000)), 200, 100, crop=True)
+    with Image.open(BytesIO(placed.data)) as im:
+        assert im.size[0] / im.size[1] == pytest.approx(2, rel=0.01)
+
+
+def test_placements_are_prepared_once_per_size(tmp_path):
+    shop = ImageShop(PROFILES["print"])
+    a = asset(tmp_path)
+    assert shop.place(a, 100, 50) is shop.place(a, 100, 50)
+    assert len(shop.placements) == 1
+
+
+def test_effective_dpi_takes_the_coarser_axis():
+    assert effective_dpi((300, 100), 72, 72) == 100
