@@ -9,6 +9,7 @@ replacement so that neutrals and black print on the black plate alone.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from io import BytesIO
@@ -72,7 +73,8 @@ def _prepare(asset: ImageAsset, width: float, height: float, crop: bool,
     dpi = effective_dpi(image.size, width, height)
     if dpi > profile.image_dpi * profile.resample_above:
         factor = profile.image_dpi / dpi
-        size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+        # Round up: a resampled image must not fall just short of the resolution it targets.
+        size = (math.ceil(image.width * factor), math.ceil(image.height * factor))
         image = image.resize(size, Image.Resampling.LANCZOS)
     if profile.colour_space == "cmyk":
         image = to_cmyk(image)

@@ -163,3 +163,92 @@ def test_without_a_url_the_photos_sentence_is_text_only(print_2011):
 
 def test_screen_links_are_live_not_qr_codes(screen_en):
     assert decode_qr_codes(screen_en.pdf, scale=150 / 72) == {}
+
+
+def test_the_screen_budget_is_enforced_naming_the_largest_images(tmp_path):
+    from kennisdag_pdf.errors import BadInput
+    from kennisdag_pdf.finish import finish
+    from kennisdag_pdf.loader import load
+    from kennisdag_pdf.profiles import PROFILES
+    from kennisdag_pdf.render import render
+
+    from conftest import DATA
+
+    loaded = load(DATA / "kennisdag-2011.yaml")
+    rendered = render(loaded, PROFILES["screen"])
+    assert finish(rendered, loaded, name="b.pdf").pdf  # within the default 2 MB
+    with pytest.raises(BadInput) as caught:
+        finish(rendered, loaded, name="b.pdf", size_budget=60 * 1024)
+    message = str(caught.value)
+    assert "is over the screen budget of 60 kB" in message
+    assert message.index("assets/kennisdag-2011-cover.jpg") < message.index("placeholder.png")
+
+
+def test_a_print_file_that_fails_its_preflight_is_refused(monkeypatch):
+    """The build judges its own output: an RGB file sold as print never gets written."""
+    from kennisdag_pdf.errors import PreflightFailed
+    from kennisdag_pdf.finish import finish
+    from kennisdag_pdf.loader import load
+    from kennisdag_pdf.profiles import PROFILES
+    from kennisdag_pdf.render import render
+
+    from conftest import DATA
+
+    loaded = load(DATA / "example-en.yaml")
+    screen = render(loaded, PROFILES["screen"])
+    mislabelled = type(screen)(screen.pdf, screen.pages, PROFILES["print"])
+    with pytest.raises(PreflightFailed) as caught:
+        finish(mislabelled, loaded, name="x-print.pdf")
+    report = "\n".join(caught.value.lines())
+    assert "TrimBox missing" in report and "RGB" in report
+    assert caught.value.exit_code == 3
+
+
+def test_print_files_pass_their_own_preflight(print_2011, print_en):
+    from kennisdag_pdf.preflight import detect_profile, preflight
+
+    for built in (print_2011, print_en):
+        assert detect_profile(built.pdf) == "print"
+        report = preflight(built.pdf, profile="print", name="x")
+        assert report.passed, report.lines()
+        assert report.colour_spaces == {"DeviceCMYK"}
+        assert report.trim_size_mm == (148.0, 210.0)
+    # the cover picture and both placeholders, at press resolution
+    report = preflight(print_2011.pdf, profile="print", name="x")
+    assert len(report.images) == 3 and min(i.dpi for i in report.images) >= 300
+
+
+def test_the_imposed_2011_booklet_is_in_printers_order(print_2011):
+    from kennisdag_pdf.impose import impose
+
+    booklet = impose(print_2011.pdf, "print.pdf")
+    n = print_2011.result.pages
+    assert booklet.sheets == n // 4
+    s, w, h = MARKS.border, A5[0], A5[1]
+    document = pdfium.PdfDocument(booklet.pdf)
+    try:
+        seen = []
+        for side in document:
+            textpage = side.get_textpage()
+            halves = [textpage.get_text_bounded(s, s, s + w, s + h),
+                      textpage.get_text_bounded(s + w, s, s + 2 * w, s + h)]
+            seen.append(tuple(_page_number(t, n) for t in halves))
+            textpage.close()
+            side.close()
+    finally:
+        document.close()
+    expected = []
+    for sheet in range(n // 4):
+        expected += [(n - 2 * sheet, 1 + 2 * sheet), (2 + 2 * sheet, n - 1 - 2 * sheet)]
+    # Cover, blanks and back cover carry no folio; every other half must be the expected page.
+    for got, want in zip(seen, expected):
+        for g, e in zip(got, want):
+            assert g in (e, None), (seen, expected)
+    assert sum(g is not None for pair in seen for g in pair) >= n - 1 - print_2011.result.padding - 1
+
+
+def _page_number(text: str, total: int) -> int | None:
+    import re
+
+    found = re.search(rf"pagina (\d+) van {total}", text)
+    return int(found.group(1)) if found else None

@@ -1,0 +1,142 @@
+"""Preflight of finished PDFs: each check passes a good file and catches its own fault."""
+
+from __future__ import annotations
+
+import io
+import types
+
+import pytest
+from PIL import Image
+from reportlab.lib.colors import CMYKColor, HexColor
+from reportlab.lib.pagesizes import A5
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen.canvas import Canvas
+
+from kennisdag_pdf import fonts
+from kennisdag_pdf.errors import BadInput
+from kennisdag_pdf.preflight import detect_profile, preflight
+from kennisdag_pdf.theme import MARKS
+
+W, H = A5
+S, B = MARKS.border, MARKS.bleed
+
+
+def press_pdf(pages: int = 4, *, rgb_fill: bool = False, rgb_image: bool = False,
+              image_dpi: float = 400, helvetica: bool = False, trim_box: bool = True,
+              bleed: float = B, form: bool = False) -> bytes:
+    fonts.register()
+    out = io.BytesIO()
+    options = dict(
+        cropMarks=types.SimpleNamespace(borderWidth=S, markLength=MARKS.length,
+                                        markWidth=MARKS.width, markColor=CMYKColor(1, 1, 1, 1),
+                                        markLast=1, bleedWidth=0),
+        bleedBox=(S - bleed, S - bleed, S + W + bleed, S + H + bleed),
+        initialFontName=fonts.SERIF.regular.name)
+    if trim_box:
+        options["trimBox"] = (S, S, S + W, S + H)
+    if not (rgb_fill or rgb_image):
+        options["enforceColorSpace"] = "cmyk"
+    canvas = Canvas(out, pagesize=A5, invariant=1, **options)
+    picture = Image.new("RGB" if rgb_image else "CMYK", (400, 200),
+                        (200, 30, 30) if rgb_image else (0, 200, 200, 0))
+    for number in range(1, pages + 1):
+        canvas.setFillColor(HexColor("#336699") if rgb_fill else CMYKColor(0.1, 0, 0, 0))
+        canvas.rect(-B, -B, W + 2 * B, H + 2 * B, stroke=0, fill=1)
+        canvas.setFillColor(CMYKColor(0, 0, 0, 1))
+        canvas.setFont("Helvetica" if helvetica else fonts.SANS.regular.name, 12)
+        canvas.drawString(50, 50, f"page {number}")
+        width = 400 / image_dpi * 72
+        if form:
+            if number == 1:  # one form, drawn on every page
+                canvas.beginForm("picture")
+                canvas.drawImage(ImageReader(picture), 0, 0, width, width / 2)
+                canvas.endForm()
+            canvas.doForm("picture")
+        else:
+            canvas.drawImage(ImageReader(picture), 60, 300, width, width / 2)
+        canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def screen_pdf(picture_px: int = 300) -> bytes:
+    fonts.register()
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=A5, invariant=1, initialFontName=fonts.SERIF.regular.name)
+    canvas.setFont(fonts.SANS.regular.name, 12)
+    canvas.drawString(50, 50, "page 1")
+    noise = Image.effect_noise((picture_px, picture_px), 80).convert("RGB")
+    canvas.drawImage(ImageReader(noise), 50, 100, 200, 200)
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def topics(report, level: str = "fail") -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for finding in report.findings:
+        if finding.level == level:
+            out.setdefault(finding.topic, []).append(finding.message)
+    return out
+
+
+def test_a_good_print_file_passes():
+    report = preflight(press_pdf(), profile="print", name="good.pdf")
+    assert report.passed, report.lines()
+    assert report.pages == 4 and report.trim_size_mm == (148.0, 210.0)
+    assert report.colour_spaces == {"DeviceCMYK"}
+    assert [round(i.dpi) for i in report.images] == [400]
+    assert report.lines()[-1] == "  PASS"
+    assert any("(A5)" in line for line in report.lines())
+
+
+@pytest.mark.parametrize("fault, topic, words", [
+    (dict(rgb_fill=True), "colour", "RGB fill colour (rg)"),
+    (dict(rgb_image=True), "colour", "RGB image"),
+    (dict(image_dpi=100), "images", "under 150 dpi"),
+    (dict(helvetica=True), "fonts", "Helvetica is not embedded"),
+    (dict(trim_box=False), "boxes", "TrimBox missing on pages 1–4"),
+    (dict(bleed=2 * B), "boxes", "bleed is not 3.0 mm"),
+    (dict(pages=5), "pages", "5 pages: not a multiple of 4"),
+])
+def test_each_print_fault_fails_its_check(fault, topic, words):
+    report = preflight(press_pdf(**fault), profile="print", name="bad.pdf")
+    assert not report.passed
+    failures = topics(report)
+    assert topic in failures, report.lines()
+    assert any(words in message for message in failures[topic]), failures[topic]
+    assert report.lines()[-1].startswith("  FAIL (")
+
+
+def test_coarse_images_warn_between_150_and_300_dpi():
+    report = preflight(press_pdf(image_dpi=200), profile="print", name="x.pdf")
+    assert report.passed
+    assert "under 300 dpi" in topics(report, "warn")["images"][0]
+
+
+def test_images_inside_forms_are_found_with_their_placed_size():
+    report = preflight(press_pdf(form=True, image_dpi=120), profile="print", name="x.pdf")
+    assert [round(i.dpi) for i in report.images] == [120]
+    assert "images" in topics(report)
+
+
+def test_a_screen_file_passes_screen_and_fails_print():
+    data = screen_pdf()
+    assert detect_profile(data) == "screen"
+    assert detect_profile(press_pdf()) == "print"
+    assert preflight(data, profile="screen", name="s.pdf", size_budget=2 << 20).passed
+    printed = preflight(data, profile="print", name="s.pdf")
+    assert {"boxes", "colour"} <= set(topics(printed))
+
+
+def test_the_size_budget_names_the_largest_image():
+    data = screen_pdf(picture_px=600)
+    report = preflight(data, profile="screen", name="s.pdf", size_budget=20 * 1024)
+    message = topics(report)["size"][0]
+    assert "is over the budget of 20 kB" in message and "/FormXob" in message
+
+
+@pytest.mark.parametrize("data", [b"", b"not a pdf at all", b"%PDF-1.4\n%%EOF"])
+def test_unreadable_files_are_bad_input(data):
+    with pytest.raises(BadInput, match="x.pdf: is not a readable PDF"):
+        preflight(data, profile="print", name="x.pdf")
