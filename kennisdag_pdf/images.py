@@ -10,6 +10,7 @@ replacement so that neutrals and black print on the black plate alone.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from io import BytesIO
@@ -110,7 +111,15 @@ def _encode(image: Any, *, photographic: bool) -> bytes:
 # --- colour ------------------------------------------------------------------------------------
 
 def cmyk_profile() -> Path | None:
-    """The shipped CMYK output profile, if any (see assets/profiles/README.md for its licence)."""
+    """The CMYK output profile to separate images with, if there is one.
+
+    None ships with the tool: the only one in reach (Ghostscript's) is AGPL-licensed, which
+    an MIT project cannot hand on to every user's PDF (see assets/README.md). A print shop's
+    profile can be named in KENNISDAG_CMYK_PROFILE or dropped into assets/profiles/.
+    """
+    named = os.environ.get("KENNISDAG_CMYK_PROFILE", "").strip()
+    if named:
+        return Path(named)
     folder = resource_dir("assets") / "profiles"
     found = sorted(folder.glob("*.icc")) if folder.is_dir() else []
     return found[0] if found else None
@@ -122,9 +131,22 @@ def _icc_transform(path: Path | None):
         return None
     from PIL import ImageCms
 
+    try:
+        output = ImageCms.getOpenProfile(str(path))
+    except (OSError, ImageCms.PyCMSError) as exc:
+        from .errors import SetupError
+
+        raise SetupError(f"{path}: not a usable ICC profile ({exc})") from None
+    if output.profile.xcolor_space.strip() != "CMYK":
+        from .errors import SetupError
+
+        raise SetupError(f"{path}: is a profile for {output.profile.xcolor_space.strip()}; "
+                         f"print needs a CMYK output profile")
+    # Relative colorimetric with black-point compensation: what press profiles are made for.
     return ImageCms.buildTransform(
-        ImageCms.createProfile("sRGB"), ImageCms.getOpenProfile(str(path)), "RGB", "CMYK",
-        renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
+        ImageCms.createProfile("sRGB"), output, "RGB", "CMYK",
+        renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+        flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
 
 
 def to_cmyk(image: Any, *, icc: bool = True) -> Any:

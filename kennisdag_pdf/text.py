@@ -93,13 +93,12 @@ def _render_inline(children: list[Token], link_color: str, printed: bool,
             if not printed:
                 out.append("</a>")
                 continue
-            # On paper the address follows its label, unless the label is the address.
+            # On paper the label stays as written and the caller prints the address (without
+            # its scheme) under a QR code after the paragraph: an address inside a justified
+            # line cannot be broken and would tear the line apart. A bare address is the label.
             label = "".join(out[start:])
-            shown = printed_url(href)
-            if label not in (escape(href), escape(shown)):
-                out.append(f" ({escape(shown)})")
-            else:
-                out[start:] = [escape(shown)]
+            if label in (escape(href), escape(printed_url(href))):
+                out[start:] = [escape(printed_url(href))]
         else:  # text, code_inline and anything a future preset adds: printed as text
             out.append(escape(tok.content))
     return "".join(out)
@@ -115,8 +114,8 @@ def body_paragraphs(text: str, *, link_color: str = "#1f4e79",
                     printed_links: bool = False) -> list[BodyParagraph]:
     """A body field as paragraphs of markup, each with the links it contains.
 
-    printed_links: for paper, where a link cannot be clicked: the address is printed after
-    its label, without its scheme (the caller adds a QR code per address).
+    printed_links: for paper, where a link cannot be clicked: no link markup; a bare address
+    prints without its scheme, and the caller adds a QR code with the address per link.
     """
     out = []
     for children in _paragraphs(text):

@@ -323,7 +323,7 @@ def _styles(t: Theme) -> dict[str, ParagraphStyle]:
         "cover_organiser", fontName=sans.bold.name, fontSize=11, leading=15,
         textColor=p.text, **no_hyphens)
     s["qr_caption"] = ParagraphStyle(
-        "qr_caption", fontName=sans.regular.name, fontSize=7.5, leading=9.5,
+        "qr_caption", fontName=sans.regular.name, fontSize=8 * d2, leading=11 * d2,
         textColor=p.secondary, spaceBefore=2, splitLongWords=1, hyphenationLang="")
     s["caption"] = ParagraphStyle(
         "caption", fontName=sans.regular.name, fontSize=8.5 * d2, leading=12 * d2,

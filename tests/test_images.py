@@ -42,18 +42,36 @@ def test_gcr_keeps_colours_and_limits_ink():
     assert c + m + y + k <= 3 * 255  # total ink stays printable
 
 
-def test_icc_conversion_when_a_profile_ships(monkeypatch):
-    shipped = images.cmyk_profile()
-    if shipped is None:
-        # Without a shipped profile the conversion is the GCR one, exactly.
-        assert to_cmyk(strip(NEUTRALS)).tobytes() == gcr_cmyk(strip(NEUTRALS)).tobytes()
-        return
+# Debian's libgs-common (installed by `make test`): AGPL, so used here but never shipped.
+GHOSTSCRIPT_CMYK = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+
+
+def test_without_a_profile_the_conversion_is_gcr(monkeypatch):
+    monkeypatch.delenv("KENNISDAG_CMYK_PROFILE", raising=False)
+    assert images.cmyk_profile() is None  # none ships with the tool
+    assert to_cmyk(strip(NEUTRALS)).tobytes() == gcr_cmyk(strip(NEUTRALS)).tobytes()
+
+
+def test_an_icc_output_profile_separates_through_little_cms(monkeypatch):
+    assert GHOSTSCRIPT_CMYK.exists(), "make test installs Debian's libgs-common"
+    monkeypatch.setenv("KENNISDAG_CMYK_PROFILE", str(GHOSTSCRIPT_CMYK))
     out = to_cmyk(strip([(0, 0, 0), (128, 128, 128), (255, 255, 255)]))
+    assert out.tobytes() != gcr_cmyk(strip([(0, 0, 0), (128, 128, 128), (255, 255, 255)])).tobytes()
     c, m, y, k = out.getpixel((0, 0))
     assert k > 200, "black must carry black ink"
     assert out.getpixel((2, 0)) == (0, 0, 0, 0), "white paper stays unprinted"
-    grey = out.getpixel((1, 0))
-    assert grey[3] > max(grey[:3]), "a neutral grey is mostly black"
+
+
+def test_a_profile_that_is_not_cmyk_is_refused(monkeypatch, tmp_path):
+    from PIL import ImageCms
+
+    from kennisdag_pdf.errors import SetupError
+
+    rgb = tmp_path / "srgb.icc"
+    rgb.write_bytes(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    monkeypatch.setenv("KENNISDAG_CMYK_PROFILE", str(rgb))
+    with pytest.raises(SetupError, match="is a profile for RGB; print needs a CMYK output profile"):
+        to_cmyk(strip(NEUTRALS))
 
 
 def asset(tmp_path: Path, size=(600, 400), fmt="JPEG", colour=(90, 120, 150)) -> ImageAsset:

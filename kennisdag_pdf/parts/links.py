@@ -62,19 +62,16 @@ def qr_code(ctx: Context, url: str) -> QrCode:
 
 
 def qr_codes(ctx: Context, urls: tuple[str, ...] | list[str]) -> Table:
-    """A row of QR codes, each with its address underneath, for the links of one paragraph."""
+    """The links of one paragraph: per address a QR code with the address beside it."""
     theme, measure = ctx.theme, ctx.theme.measure
-    per_row = max(1, int(theme.page.text_width // (measure.qr_size * 2)))
-    column = theme.page.text_width / per_row
-    cells = [[qr_code(ctx, url), Paragraph(text.plain(text.printed_url(url)),
-                                           theme["qr_caption"])] for url in urls]
-    rows = [cells[i:i + per_row] for i in range(0, len(cells), per_row)]
-    rows[-1] += [""] * (per_row - len(rows[-1]))
-    table = Table(rows, colWidths=[column] * per_row, hAlign="LEFT")
+    codes = [qr_code(ctx, url) for url in urls]
+    width = max(code.size for code in codes) + measure.qr_gap * 2
+    rows = [[code, Paragraph(text.plain(text.printed_url(url)), theme["qr_caption"])]
+            for code, url in zip(codes, urls)]
+    table = Table(rows, colWidths=[width, theme.page.text_width - width], hAlign="LEFT")
     table.setStyle(theme.table_style(
-        "qr_caption", ("RIGHTPADDING", (0, 0), (-1, -1), measure.organiser_gap),
+        "qr_caption", ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("BOTTOMPADDING", (0, 0), (-1, -1), measure.qr_gap)))
-    table.keepWithNext = 0
     return table
 
 
