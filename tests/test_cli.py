@@ -125,3 +125,48 @@ def test_ctrl_c_exits_130_and_writes_nothing(monkeypatch, tmp_path):
     assert result.exit_code == 130
     assert "interrupted" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_build_print_then_impose_then_check(event_folder):
+    done = run("build", "kennisdag-2011.yaml", "--profile", "print", cwd=event_folder)
+    assert done.returncode == 0, done.stderr
+    target = event_folder / "output" / "kennisdag-2011-print.pdf"
+    assert re.match(r"output/kennisdag-2011-print.pdf: print, A5, (\d+) pages \(\d blank\), ",
+                    done.stdout)
+    pages = int(re.search(r"A5, (\d+) pages", done.stdout).group(1))
+    assert pages % 4 == 0
+    checked = run("check", target, cwd=event_folder)
+    assert checked.returncode == 0, checked.stdout
+    assert "print profile" in checked.stdout and checked.stdout.rstrip().endswith("PASS")
+    imposed = run("impose", target, cwd=event_folder)
+    assert imposed.returncode == 0, imposed.stderr
+    assert (event_folder / "output" / "kennisdag-2011-booklet.pdf").exists()
+    assert f"{pages} pages on {pages // 4} sheets" in imposed.stdout
+
+
+def test_check_fails_with_exit_3_and_the_reason(event_folder):
+    assert run("build", "kennisdag-2011.yaml", cwd=event_folder).returncode == 0
+    screen = event_folder / "output" / "kennisdag-2011.pdf"
+    as_print = run("check", screen, "--profile", "print", cwd=event_folder)
+    assert as_print.returncode == 3
+    assert "TrimBox missing" in as_print.stdout and as_print.stdout.rstrip().endswith(")")
+    tight = run("check", screen, "--max-size", "10kB", cwd=event_folder)
+    assert tight.returncode == 3 and "over the budget of 10 kB" in tight.stdout
+
+
+def test_a_coarse_image_warns_in_print_and_still_builds(event_folder):
+    from PIL import Image
+
+    Image.new("RGB", (240, 120), (20, 90, 120)).save(event_folder / "assets" / "small.png")
+    source = (event_folder / "example-en.yaml").read_text(encoding="utf-8")
+    (event_folder / "example-en.yaml").write_text(
+        source.replace("logo: assets/havenburg-logo.png", "logo: assets/small.png"),
+        encoding="utf-8")
+    done = run("build", "example-en.yaml", "--profile", "print", "-o", "x.pdf", cwd=event_folder)
+    assert done.returncode == 0, done.stderr
+    assert re.fullmatch(
+        r"example-en.yaml:\d+:\d+: event.organisers\[0\].logo: warning: 'assets/small.png' has "
+        r"2\d\d dpi at its printed size \(\d+ × 14 mm\); 300 dpi is recommended for print\n",
+        done.stderr), done.stderr
+    screen = run("build", "example-en.yaml", "-o", "y.pdf", cwd=event_folder)
+    assert screen.returncode == 0 and screen.stderr == ""  # the screen has no press to feed

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
 
-from kennisdag_pdf import fonts
+from kennisdag_pdf import fonts, text
 from kennisdag_pdf.text import body, body_plain, plain
 
 
@@ -170,3 +170,30 @@ def test_body_always_parses(style, text):
     for markup in body(text):
         Paragraph(markup, style)  # raises ValueError on markup ReportLab cannot parse
     assert len(body(text)) == len(body_plain(text))
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("https://example.org/fotos/2011", "example.org/fotos/2011"),
+    ("https://example.org/", "example.org"),
+    ("http://example.org", "example.org"),
+    ("https://example.org/a/?q=1", "example.org/a/?q=1"),
+    ("https://example.org/#top", "example.org/#top"),
+    ("mailto:info@example.org", "info@example.org"),
+])
+def test_printed_url_drops_only_the_scheme(url, shown):
+    assert text.printed_url(url) == shown
+
+
+def test_printed_links_carry_no_link_markup_and_report_their_addresses(style):
+    source = "See [the study](https://example.org/study) and <https://example.org/> again."
+    [para] = text.body_paragraphs(source, printed_links=True)
+    assert "<a " not in para.markup
+    assert Paragraph(para.markup, style).getPlainText() == "See the study and example.org again."
+    assert para.urls == ("https://example.org/study", "https://example.org/")
+    [live] = text.body_paragraphs(source)
+    assert live.urls == para.urls and live.markup.count("<a href=") == 2
+
+
+def test_unsafe_links_are_not_reported_for_a_qr_code():
+    [para] = text.body_paragraphs("[x](javascript:alert(1)) [y](ftp://a.b/c)", printed_links=True)
+    assert para.urls == ()
