@@ -49,19 +49,31 @@ def main() -> None:
     event = ROOT / "data" / "kennisdag-2011.yaml"
     with tempfile.TemporaryDirectory() as tmp:
         target = str(Path(tmp) / "b.pdf")
+        printed = str(Path(tmp) / "p.pdf")
         rows = [
             ("kennisdag-pdf --help", whole_process(["--help"])),
             ("kennisdag-pdf validate (2011)", whole_process(["validate", str(event)])),
-            ("kennisdag-pdf build (2011), whole process",
+            ("kennisdag-pdf build (2011), screen, whole process",
              whole_process(["build", str(event), "-o", target])),
+            ("kennisdag-pdf build (2011), print, whole process",
+             whole_process(["build", str(event), "--profile", "print", "-o", printed])),
+            ("kennisdag-pdf build (2011), print A4, whole process",
+             whole_process(["build", str(event), "--profile", "print", "--page-size", "a4",
+                            "-o", str(Path(tmp) / "p4.pdf")])),
+            ("kennisdag-pdf impose (2011 print)",
+             whole_process(["impose", printed, "-o", str(Path(tmp) / "b.pdf")])),
+            ("kennisdag-pdf check (2011 print)", whole_process(["check", printed])),
         ]
+        sizes = {name: Path(tmp, name).stat().st_size for name in ("b.pdf", "p.pdf", "p4.pdf")}
     load_s, render_s, pages, size = in_process(event)
     rows += [("load + validate (2011), in process", load_s),
              ("render (2011), in process, warm", render_s)]
     print(f"medians of {RUNS} runs, Python {sys.version.split()[0]}, {os.cpu_count()} cores")
     for label, seconds in rows:
-        print(f"  {label:<45} {seconds:7.3f} s")
-    print(f"  2011 brochure: {pages} pages, {size / 1024:.0f} kB")
+        print(f"  {label:<52} {seconds:7.3f} s")
+    print(f"  2011 brochure, screen A5: {pages} pages, {size / 1024:.0f} kB")
+    print("  2011 print A5: {p:.0f} kB, print A4: {p4:.0f} kB, booklet: {b:.0f} kB".format(
+        **{k.removesuffix(".pdf"): v / 1024 for k, v in sizes.items()}))
 
 
 if __name__ == "__main__":
