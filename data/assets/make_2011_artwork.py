@@ -49,7 +49,7 @@ def placeholder(name: str, lines: list[str], path: Path) -> None:
 
 def cover(path: Path) -> None:
     """Speech bubbles of many sizes, linked into a network, on a petrol-to-mist field."""
-    w, h = 2000, 1234
+    w, h = 2600, 1604  # 300 dpi across an A4 cover with bleed (216 mm), more on A5
     rng = random.Random(2011_04_07)
     image = Image.new("RGB", (w, h))
     pixels = image.load()
@@ -93,4 +93,4 @@ if __name__ == "__main__":
                 HERE / "mediaan-automatisering-placeholder.png")
     placeholder("ICTloket.nl", ["ICTloket.nl"], HERE / "ictloket-placeholder.png")
     cover(HERE / "kennisdag-2011-cover.jpg")
-    assert math.isclose(2000 / 1234, 1.62, abs_tol=0.01)
+    assert math.isclose(2600 / 1604, 1.62, abs_tol=0.01)
