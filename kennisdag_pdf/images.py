@@ -68,7 +68,8 @@ def _prepare(asset: ImageAsset, width: float, height: float, crop: bool,
              profile: Profile) -> Placement:
     from PIL import Image
 
-    image = asset.image
+    press = profile.colour_space == "cmyk"
+    image = asset.cmyk if press and asset.cmyk is not None else asset.image
     if crop:
         image = _crop_to(image, width / height)
     dpi = effective_dpi(image.size, width, height)
@@ -77,7 +78,7 @@ def _prepare(asset: ImageAsset, width: float, height: float, crop: bool,
         # Round up: a resampled image must not fall just short of the resolution it targets.
         size = (math.ceil(image.width * factor), math.ceil(image.height * factor))
         image = image.resize(size, Image.Resampling.LANCZOS)
-    if profile.colour_space == "cmyk":
+    if press and image.mode != "CMYK":
         image = to_cmyk(image)
     return Placement(asset, width, height, dpi, _encode(image, photographic=asset.format == "JPEG"))
 

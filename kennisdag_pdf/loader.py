@@ -82,6 +82,7 @@ class ImageAsset:
     format: str = "PNG"  # of the source file: photographs (JPEG) stay JPEG in the PDF
     rel: str = ""  # the path as written in the YAML file
     fields: tuple[SourcePath, ...] = ()  # every field that names this file
+    cmyk: Any = None  # the source's own CMYK pixels, when it has them (kept for print)
 
 
 @dataclass(frozen=True)
@@ -536,6 +537,8 @@ def _load_image(folder: Path, rel: str) -> ImageAsset:
                 kind = im.format
                 im = ImageOps.exif_transpose(im)
                 rgb = _flatten(im)
+                # A print shop's CMYK picture goes to press with its own separation.
+                press = im.copy() if im.mode == "CMYK" else None
     except AssetProblem:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -548,7 +551,7 @@ def _load_image(folder: Path, rel: str) -> ImageAsset:
         if isinstance(exc, OSError) and "truncated" in str(exc):
             raise AssetProblem(f"'{rel}' is truncated (the file is incomplete)") from None
         raise AssetProblem(f"'{rel}' is not a readable PNG or JPEG image") from None
-    return ImageAsset(path, rgb.width, rgb.height, rgb, format=kind or "PNG")
+    return ImageAsset(path, rgb.width, rgb.height, rgb, format=kind or "PNG", cmyk=press)
 
 
 def _flatten(im: Any) -> Any:
@@ -560,8 +563,7 @@ def _flatten(im: Any) -> Any:
         white.paste(im, mask=im.getchannel("A"))
         return white
     if im.mode == "CMYK":
-        # Print-shop JPEGs are CMYK; screen output needs RGB. The print profile (a later
-        # issue) will convert through an ICC transform instead.
+        # For the screen only: print places the CMYK pixels as they are (ImageAsset.cmyk).
         return im.convert("RGB")
     if im.mode in ("I;16", "I", "F"):
         return im.convert("L").convert("RGB")

@@ -147,3 +147,20 @@ def test_placements_are_prepared_once_per_size(tmp_path):
 
 def test_effective_dpi_takes_the_coarser_axis():
     assert effective_dpi((300, 100), 72, 72) == 100
+
+
+def test_a_cmyk_source_keeps_its_own_separation_in_print(tmp_path):
+    source = Image.new("CMYK", (300, 200), (10, 200, 30, 40))
+    path = tmp_path / "press.jpg"
+    source.save(path, quality=95)
+    from kennisdag_pdf.loader import _load_image
+
+    loaded = _load_image(tmp_path, "press.jpg")
+    assert loaded.image.mode == "RGB" and loaded.cmyk.mode == "CMYK"
+    printed = ImageShop(PROFILES["print"]).place(loaded, 72, 48)
+    with Image.open(BytesIO(printed.data)) as im:
+        c, m, y, k = im.getpixel((150, 100))
+        assert abs(c - 10) < 6 and abs(m - 200) < 6 and abs(y - 30) < 6 and abs(k - 40) < 6
+    screen = ImageShop(PROFILES["screen"]).place(loaded, 72, 48)
+    with Image.open(BytesIO(screen.data)) as im:
+        assert im.mode == "RGB"

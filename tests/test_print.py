@@ -252,3 +252,40 @@ def _page_number(text: str, total: int) -> int | None:
 
     found = re.search(rf"pagina (\d+) van {total}", text)
     return int(found.group(1)) if found else None
+
+
+def test_no_camera_metadata_reaches_either_product(tmp_path):
+    """A phone photo as cover picture: its EXIF, GPS position and comment stay behind."""
+    import shutil
+
+    from PIL import Image
+
+    from conftest import DATA
+    from kennisdag_pdf.finish import finish
+    from kennisdag_pdf.loader import load
+    from kennisdag_pdf.profiles import PROFILES
+    from kennisdag_pdf.render import render
+
+    folder = tmp_path / "event"
+    shutil.copytree(DATA, folder)
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMakerXYZ"
+    exif[0x0112] = 6  # orientation: rotate 90° to display
+    exif[0x8825] = {1: "N", 2: (50.0, 51.0, 52.0)}
+    Image.new("RGB", (1300, 2600), (90, 130, 160)).save(
+        folder / "assets" / "phone.jpg", exif=exif, comment=b"holiday secret")
+    source = (folder / "kennisdag-2011.yaml").read_text(encoding="utf-8")
+    (folder / "kennisdag-2011.yaml").write_text(source.replace(
+        "cover_image: assets/kennisdag-2011-cover.jpg", "cover_image: assets/phone.jpg"),
+        encoding="utf-8")
+    loaded = load(folder / "kennisdag-2011.yaml")
+    cover = loaded.images["assets/phone.jpg"]
+    assert (cover.width, cover.height) == (2600, 1300)  # EXIF orientation applied
+    for profile in ("screen", "print"):
+        pdf = finish(render(loaded, PROFILES[profile]), loaded, name="x.pdf").pdf
+        secrets = (b"PhoneMakerXYZ", b"holiday secret", b"Exif")
+        assert not [s for s in secrets if s in pdf]
+        with pikepdf.open(io.BytesIO(pdf)) as document:
+            streams = [image.read_raw_bytes() for _, _, image in images(document)]
+        assert len(streams) == 3
+        assert not [s for s in secrets for data in streams if s in data]
