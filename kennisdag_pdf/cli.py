@@ -16,7 +16,8 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__
-from .errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PREFLIGHT, BadInput, KennisdagError
+from .errors import (EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PREFLIGHT, BadInput,
+                     KennisdagError)
 
 app = typer.Typer(
     name="kennisdag-pdf", no_args_is_help=True, add_completion=False,
@@ -84,7 +85,7 @@ def _size(text: str) -> int:
     try:
         return parse_size(text)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        raise BadInput.single("--max-size", str(exc)) from None
 
 
 @app.command()
@@ -185,7 +186,8 @@ def impose(
         check_target(target, [brochure])
         booklet = impose_pages(_read_pdf(brochure), display_name(brochure))
         write_atomic(target, booklet.pdf)
-        typer.echo(f"{target}: {booklet.pages} pages on {booklet.sheets} sheets "
+        sheets = f"{booklet.sheets} sheet{'s' if booklet.sheets > 1 else ''}"
+        typer.echo(f"{target}: {booklet.pages} pages on {sheets} "
                    f"({booklet.sheets * 2} sheet sides), {len(booklet.pdf) / 1024:.0f} kB")
 
     _guard(run)
@@ -242,4 +244,19 @@ def schema() -> None:
 
 
 def main() -> None:
-    app()
+    """The console script: usage errors become one line, like every other error."""
+    try:
+        code = app(prog_name="kennisdag-pdf", standalone_mode=False)
+    except typer.TyperException as exc:  # the command line itself is wrong
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" or not hasattr(exc, "format_message"):
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(getattr(exc, "exit_code", EXIT_BAD_INPUT))
+        command = ctx.command_path if ctx is not None else "kennisdag-pdf"
+        message = exc.format_message().replace("Value error, ", "").rstrip(".")
+        typer.echo(f"{command}: {message} (see '{command} --help')", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except typer.Abort:
+        typer.echo("interrupted; nothing was written", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else 0)

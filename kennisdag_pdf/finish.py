@@ -57,11 +57,13 @@ def _over_budget(rendered: Rendered, loaded: LoadedEvent, size: int, budget: int
         by_file[placed.asset.rel] = by_file.get(placed.asset.rel, 0) + len(placed.data)
     largest = sorted(by_file.items(), key=lambda item: -item[1])[:3]
     named = ", ".join(f"{rel} ({_mb(n)})" for rel, n in largest)
-    message = (f"{name}: {_mb(size)} is over the {rendered.profile.name} budget of "
-               f"{_mb(budget)}")
-    message += f"; largest images: {named}" if named else "; it has no images to shrink"
-    message += " (use smaller images, or raise the budget with --max-size)"
-    return BadInput.single(loaded.source_map.file, message)
+    message = f"{_mb(size)} is over the {rendered.profile.name} budget of {_mb(budget)}"
+    if named:
+        message += f"; largest images: {named} (use smaller images, or raise the budget " \
+                   f"with --max-size)"
+    else:
+        message += "; it has no images to shrink: raise the budget with --max-size"
+    return BadInput.single(name, message)
 
 
 def _mb(n: int) -> str:

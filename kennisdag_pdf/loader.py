@@ -545,6 +545,9 @@ def _load_image(folder: Path, rel: str) -> ImageAsset:
         raise AssetProblem(f"'{rel}' has too many pixels; the limit is "
                            f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels") from None
     except errors as exc:
+        if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc"):
+            raise AssetProblem(f"'{rel}' is a HEIC photo (as iPhones save them), not a PNG or "
+                               f"JPEG image; export it as JPEG") from None
         kind = next((label for magic, label in _SNIFF if head.lstrip().startswith(magic)), None)
         if kind:
             raise AssetProblem(f"'{rel}' is {kind}, not a PNG or JPEG image") from None

@@ -152,8 +152,8 @@ def _check_resolution(loaded: LoadedEvent, placements: tuple[Placement, ...],
             warnings.append(loaded.source_map.problem(
                 field, f"warning: '{rel}' has {placed.dpi:.0f} dpi at its printed size "
                        f"({size}); {profile.warn_dpi:.0f} dpi is recommended for print"))
-    if errors:
-        raise BadInput(errors)
+    if errors:  # the warnings too: the user fixes every image in one go
+        raise BadInput(errors + warnings)
     return tuple(warnings)
 
 

@@ -85,8 +85,9 @@ def test_bad_input(case: Path, tmp_path: Path) -> None:
     assert result.returncode == code, stderr
     assert stdout == "", stdout
     written = [p for p in tmp_path.rglob("*")
-               if (p.suffix == ".pdf" and not p.is_dir())
-               or (p.name.startswith(".") and p.name.endswith(".tmp"))]
+               if p.relative_to(tmp_path).as_posix() not in before
+               and ((p.suffix.lower() == ".pdf" and not p.is_dir())
+                    or (p.name.startswith(".") and p.name.endswith(".tmp")))]
     assert written == [], f"files written by a failed run: {written}"
     assert _snapshot(tmp_path) == before, "a failed run changed, added or removed files"
 
