@@ -102,8 +102,8 @@ def build(
                                "screen, output/EVENT-ID-print.pdf for print).",
         show_default=False)] = None,
     max_size: Annotated[Optional[str], typer.Option(
-        "--max-size", help="Size budget of the screen PDF, such as 2MB or 800kB "
-                           "(default 2MB).", show_default=False)] = None,
+        "--max-size", metavar="SIZE", help="Size budget of the screen PDF, such as 2MB or "
+                                           "800kB (default 2MB).", show_default=False)] = None,
 ) -> None:
     """Build the brochure PDF of one knowledge day."""
 
@@ -201,8 +201,8 @@ def check(
                                 "file has bleed, otherwise screen).", case_sensitive=False,
         show_default=False)] = None,
     max_size: Annotated[Optional[str], typer.Option(
-        "--max-size", help="Size budget (default: the profile's; 2MB for screen).",
-        show_default=False)] = None,
+        "--max-size", metavar="SIZE", help="Size budget (default: the profile's; 2MB for "
+                                           "screen).", show_default=False)] = None,
 ) -> None:
     """Preflight a finished PDF: pages, boxes, fonts, colours, images and size; pass or fail."""
 
