@@ -3,9 +3,6 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# A real CMYK output profile for the tests of the ICC separation path. Ghostscript's is
-# AGPL-licensed, so it is installed from Debian for the tests, never shipped with the tool.
-TEST_ICC := /usr/share/color/icc/ghostscript/default_cmyk.icc
 
 .PHONY: brochure test bench references clean-venv
 
@@ -16,7 +13,7 @@ brochure: $(STAMP)
 	$(BIN)/kennisdag-pdf build data/kennisdag-2011.yaml --profile print -o output/kennisdag-2011-print.pdf
 	$(BIN)/kennisdag-pdf impose output/kennisdag-2011-print.pdf -o output/kennisdag-2011-booklet.pdf
 
-test: $(STAMP) $(TEST_ICC)
+test: $(STAMP)
 	$(BIN)/python -m pytest
 
 # Speed and size figures (medians); not part of `make test`.
@@ -49,15 +46,6 @@ venv-debian:
 		echo "cannot create $(VENV): install your system's python3-venv package"; exit 1; \
 	fi
 	$(PYTHON) -m venv $(VENV)
-
-$(TEST_ICC):
-	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-		echo "installing Debian's libgs-common (a CMYK ICC profile for the tests)"; \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgs-common >/dev/null 2>&1 || \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgs-common; }; \
-	else \
-		echo "the tests need $@: install Debian's libgs-common (sudo apt-get install libgs-common)"; exit 1; \
-	fi
 
 clean-venv:
 	rm -rf $(VENV)

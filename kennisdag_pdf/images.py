@@ -2,9 +2,10 @@
 
 Every image is re-encoded from its decoded pixels, so nothing of the original file (EXIF,
 GPS position, thumbnails, colour profiles) reaches the PDF. Screen images are downsampled to
-the profile's resolution at their placed size; print images are converted to CMYK, through
-an ICC output profile when one ships in assets/profiles/, otherwise by grey-component
-replacement so that neutrals and black print on the black plate alone.
+the profile's resolution at their placed size; print images are separated to CMYK through
+the ICC output profile in assets/profiles/ (FOGRA39, maximum grey-component replacement,
+made for this project) or one the user names; without a profile, by our own grey-component
+replacement, so that neutrals and black print on the black plate alone either way.
 """
 
 from __future__ import annotations
@@ -112,12 +113,9 @@ def _encode(image: Any, *, photographic: bool) -> bytes:
 # --- colour ------------------------------------------------------------------------------------
 
 def cmyk_profile() -> Path | None:
-    """The CMYK output profile to separate images with, if there is one.
-
-    None ships with the tool: the only one in reach (Ghostscript's) is AGPL-licensed, which
-    an MIT project cannot hand on to every user's PDF (see assets/README.md). A print shop's
-    profile can be named in KENNISDAG_CMYK_PROFILE or dropped into assets/profiles/.
-    """
+    """The CMYK output profile to separate images with: a print shop's own, named in
+    KENNISDAG_CMYK_PROFILE, or the one that ships in assets/profiles/ (see its README for how
+    it was made and its licence)."""
     named = os.environ.get("KENNISDAG_CMYK_PROFILE", "").strip()
     if named:
         return Path(named)

@@ -42,24 +42,40 @@ def test_gcr_keeps_colours_and_limits_ink():
     assert c + m + y + k <= 3 * 255  # total ink stays printable
 
 
-# Debian's libgs-common (installed by `make test`): AGPL, so used here but never shipped.
-GHOSTSCRIPT_CMYK = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+SHIPPED = images.resource_dir("assets") / "profiles" / "FOGRA39L_coated_GCR.icc"
 
 
-def test_without_a_profile_the_conversion_is_gcr(monkeypatch):
+def test_the_shipped_fogra39_profile_separates_through_little_cms(monkeypatch):
+    from PIL import ImageCms
+
     monkeypatch.delenv("KENNISDAG_CMYK_PROFILE", raising=False)
-    assert images.cmyk_profile() is None  # none ships with the tool
-    assert to_cmyk(strip(NEUTRALS)).tobytes() == gcr_cmyk(strip(NEUTRALS)).tobytes()
-
-
-def test_an_icc_output_profile_separates_through_little_cms(monkeypatch):
-    assert GHOSTSCRIPT_CMYK.exists(), "make test installs Debian's libgs-common"
-    monkeypatch.setenv("KENNISDAG_CMYK_PROFILE", str(GHOSTSCRIPT_CMYK))
-    out = to_cmyk(strip([(0, 0, 0), (128, 128, 128), (255, 255, 255)]))
-    assert out.tobytes() != gcr_cmyk(strip([(0, 0, 0), (128, 128, 128), (255, 255, 255)])).tobytes()
+    assert images.cmyk_profile() == SHIPPED
+    profile = ImageCms.getOpenProfile(str(SHIPPED)).profile
+    assert profile.xcolor_space.strip() == "CMYK" and "FOGRA39" in profile.profile_description
+    colours = [(0, 0, 0), (128, 128, 128), (60, 60, 60), (255, 255, 255)]
+    out = to_cmyk(strip(colours))
+    assert out.tobytes() != gcr_cmyk(strip(colours)).tobytes()  # it is not the fallback
+    assert out.getpixel((0, 0))[3] == 255, "black carries full black ink"
+    for x in (1, 2):  # maximum GCR: greys print almost on black alone
+        c, m, y, k = out.getpixel((x, 0))
+        assert k > 150 and max(c, m, y) < 16
+    assert out.getpixel((3, 0)) == (0, 0, 0, 0), "white paper stays unprinted"
     c, m, y, k = out.getpixel((0, 0))
-    assert k > 200, "black must carry black ink"
-    assert out.getpixel((2, 0)) == (0, 0, 0, 0), "white paper stays unprinted"
+    assert (c + m + y + k) / 255 <= 3.0, "within the profile's 300 % ink limit"
+
+
+def test_a_named_profile_overrides_the_shipped_one(monkeypatch, tmp_path):
+    named = tmp_path / "shop.icc"
+    named.write_bytes(SHIPPED.read_bytes())
+    monkeypatch.setenv("KENNISDAG_CMYK_PROFILE", str(named))
+    assert images.cmyk_profile() == named
+    assert to_cmyk(strip(NEUTRALS)).getpixel((0, 0))[3] == 255
+
+
+def test_without_a_profile_the_separation_is_gcr(monkeypatch):
+    monkeypatch.setattr(images, "cmyk_profile", lambda: None)
+    assert to_cmyk(strip(NEUTRALS)).tobytes() == gcr_cmyk(strip(NEUTRALS)).tobytes()
+    assert to_cmyk(strip(NEUTRALS), icc=False).tobytes() == gcr_cmyk(strip(NEUTRALS)).tobytes()
 
 
 def test_a_profile_that_is_not_cmyk_is_refused(monkeypatch, tmp_path):
