@@ -88,47 +88,132 @@ def _size(text: str) -> int:
         raise BadInput.single("--max-size", str(exc)) from None
 
 
+ProfileOption = Annotated[ProfileName, typer.Option(
+    "--profile", "-p", help="screen: RGB, live links, size budget. print: CMYK, bleed, "
+                            "crop marks, pages padded to a multiple of 4.",
+    case_sensitive=False)]
+PageSizeOption = Annotated[PageSize, typer.Option(
+    "--page-size", help="Trim size of the pages.", case_sensitive=False)]
+MaxSizeOption = Annotated[Optional[str], typer.Option(
+    "--max-size", metavar="SIZE", help="Size budget of the screen PDF, such as 2MB or 800kB "
+                                       "(default 2MB).", show_default=False)]
+
+
+def _make(event_file: Path, profile: ProfileName, page_size: PageSize,
+          max_size: str | None, target_for, *, folder: bool = False):
+    """load → render → finish, shared by build and preview. target_for(loaded, profile)
+    names the file (or with folder=True the folder) the result goes to; it is checked
+    before the slow part."""
+    from .finish import finish
+    from .loader import display_name, load
+    from .output import check_folder, check_target
+    from .profiles import PROFILES
+    from .render import render
+
+    chosen = PROFILES[profile.value]
+    budget = _size(max_size) if max_size is not None else None
+    loaded = load(event_file)
+    target = target_for(loaded, chosen)
+    if folder:
+        check_folder(target)
+    else:
+        check_target(target, [loaded.source, *(a.path for a in loaded.images.values())])
+    rendered = render(loaded, chosen, page_size.value)
+    for warning in rendered.warnings:
+        typer.echo(warning.format(), err=True)
+    finished = finish(rendered, loaded, name=display_name(target), size_budget=budget)
+    return loaded, rendered, finished, target
+
+
 @app.command()
 def build(
     event_file: EventFile,
-    profile: Annotated[ProfileName, typer.Option(
-        "--profile", "-p", help="screen: RGB, live links, size budget. print: CMYK, bleed, "
-                                "crop marks, pages padded to a multiple of 4.",
-        case_sensitive=False)] = ProfileName.screen,
-    page_size: Annotated[PageSize, typer.Option(
-        "--page-size", help="Trim size of the pages.", case_sensitive=False)] = PageSize.a5,
+    profile: ProfileOption = ProfileName.screen,
+    page_size: PageSizeOption = PageSize.a5,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", help="Where to write the PDF (default: output/EVENT-ID.pdf for "
                                "screen, output/EVENT-ID-print.pdf for print).",
         show_default=False)] = None,
-    max_size: Annotated[Optional[str], typer.Option(
-        "--max-size", metavar="SIZE", help="Size budget of the screen PDF, such as 2MB or "
-                                           "800kB (default 2MB).", show_default=False)] = None,
+    max_size: MaxSizeOption = None,
 ) -> None:
     """Build the brochure PDF of one knowledge day."""
 
     def run() -> None:
-        from .finish import finish
-        from .loader import display_name, load
-        from .output import check_target, write_atomic
-        from .profiles import PROFILES
-        from .render import render
+        from .output import write_atomic
 
         started = time.perf_counter()
-        chosen = PROFILES[profile.value]
-        budget = _size(max_size) if max_size is not None else None
-        loaded = load(event_file)
-        target = output or Path("output") / chosen.output_name(loaded.day.event.id)
-        check_target(target, [loaded.source, *(a.path for a in loaded.images.values())])
-        rendered = render(loaded, chosen, page_size.value)
-        for warning in rendered.warnings:
-            typer.echo(warning.format(), err=True)
-        finished = finish(rendered, loaded, name=display_name(target), size_budget=budget)
+        _, rendered, finished, target = _make(
+            event_file, profile, page_size, max_size,
+            lambda loaded, chosen: output or Path("output") / chosen.output_name(
+                loaded.day.event.id))
         write_atomic(target, finished.pdf)
         seconds = time.perf_counter() - started
         blanks = f" ({rendered.padding} blank)" if rendered.padding else ""
-        typer.echo(f"{target}: {chosen.name}, {page_size.value.upper()}, {rendered.pages} "
-                   f"pages{blanks}, {len(finished.pdf) / 1024:.0f} kB, {seconds:.2f} s")
+        typer.echo(f"{target}: {rendered.profile.name}, {page_size.value.upper()}, "
+                   f"{rendered.pages} pages{blanks}, {len(finished.pdf) / 1024:.0f} kB, "
+                   f"{seconds:.2f} s")
+
+    _guard(run)
+
+
+@app.command()
+def preview(
+    event_file: EventFile,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Folder for the PNG files (default: output/preview/EVENT-ID/, "
+                               "…-print/ for print).", show_default=False)] = None,
+    profile: ProfileOption = ProfileName.screen,
+    page_size: PageSizeOption = PageSize.a5,
+    pages: Annotated[Optional[str], typer.Option(
+        "--pages", metavar="RANGE", help="Pages to render, such as 1-4 or 2,5-7 (default: all).",
+        show_default=False)] = None,
+    dpi: Annotated[float, typer.Option("--dpi", min=10, max=600,
+                                       help="Resolution of the PNG files.")] = 72,
+) -> None:
+    """Render the brochure as PNG pages and a contact sheet, to look at without a PDF viewer."""
+
+    def run() -> None:
+        from .preview import write_preview
+
+        def folder_for(loaded, chosen):
+            return output or Path("output") / "preview" / chosen.output_name(
+                loaded.day.event.id).removesuffix(".pdf")
+
+        _, _, finished, folder = _make(event_file, profile, page_size, None, folder_for,
+                                       folder=True)
+        shown = write_preview(finished.pdf, folder, slug=folder.name, pages=pages, dpi=dpi)
+        for path in shown.pages:
+            typer.echo(str(path))
+        typer.echo(f"{shown.sheet} (contact sheet of {len(shown.pages)} pages, "
+                   f"{shown.size[0]} × {shown.size[1]} px each)")
+
+    _guard(run)
+
+
+class Language(str, Enum):
+    nl = "nl"
+    en = "en"
+
+
+@app.command()
+def new(
+    folder: Annotated[Path, typer.Argument(help="The folder to create for the new event.",
+                                           show_default=False)],
+    language: Annotated[Language, typer.Option(
+        "--language", "-l", help="Language of the brochure and of the comments.",
+        case_sensitive=False)] = Language.nl,
+) -> None:
+    """Start a new event: a commented event.yaml that builds at once, assets/, recipients.csv."""
+
+    def run() -> None:
+        from .new import create
+
+        for path in create(folder, language.value):
+            typer.echo(str(path))
+        import shlex
+
+        event = shlex.quote(str(folder / "event.yaml"))
+        typer.echo(f"next: edit {event}, then kennisdag-pdf preview {event}")
 
     _guard(run)
 

@@ -34,6 +34,17 @@ def check_target(target: Path, inputs: list[Path]) -> None:
             break
 
 
+def check_folder(folder: Path) -> None:
+    """A folder to write several files into: it, or the first of its parents that exists,
+    must be a folder."""
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            if not candidate.is_dir():
+                raise OutputError(f"{folder}: cannot be created: {candidate} is a file, "
+                                  f"not a folder", EXIT_CANT_CREATE)
+            return
+
+
 def write_atomic(target: Path, data: bytes) -> None:
     folder = target.parent
     try:

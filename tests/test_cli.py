@@ -170,3 +170,16 @@ def test_a_coarse_image_warns_in_print_and_still_builds(event_folder):
         done.stderr), done.stderr
     screen = run("build", "example-en.yaml", "-o", "y.pdf", cwd=event_folder)
     assert screen.returncode == 0 and screen.stderr == ""  # the screen has no press to feed
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_new_then_build_from_the_command_line(tmp_path, language):
+    made = run("new", "my event", "--language", language, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.splitlines()[-1] == (
+        "next: edit 'my event/event.yaml', then kennisdag-pdf preview 'my event/event.yaml'")
+    built = run("build", "my event/event.yaml", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert (tmp_path / "output" / "my-event.pdf").exists()
+    again = run("new", "my event", cwd=tmp_path)
+    assert again.returncode == 73 and "already exists" in again.stderr

@@ -12,9 +12,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops
+
+from kennisdag_pdf import preview
+from kennisdag_pdf.preview import page_count
 
 REFERENCE = Path(__file__).parent / "reference"
 UPDATE = os.environ.get("KENNISDAG_UPDATE_REFERENCES") == "1"
@@ -40,14 +42,10 @@ def products(brochure_2011, print_2011) -> dict[str, bytes]:
 
 
 def rasterise(pdf: bytes, page_number: int) -> Image.Image:
-    document = pdfium.PdfDocument(pdf)
-    try:
-        page = document[page_number - 1 if page_number > 0 else len(document) + page_number]
-        image = page.render(scale=DPI / 72).to_pil().convert("RGB")
-        page.close()
-        return image
-    finally:
-        document.close()
+    """The page as `kennisdag-pdf preview` renders it (a negative number counts from the end)."""
+    if page_number < 0:
+        page_number = page_count(pdf) + 1 + page_number
+    return preview.rasterise(pdf, [page_number], DPI)[0]
 
 
 def changed_share(expected: Image.Image, actual: Image.Image) -> tuple[float, Image.Image]:

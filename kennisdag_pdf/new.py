@@ -1,0 +1,45 @@
+"""A new event folder: a commented event.yaml that builds at once, assets/, a recipients.csv
+and the JSON Schema that editors use to complete and check the YAML file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+from .errors import EXIT_CANT_CREATE, OutputError
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def event_id(folder: Path) -> str:
+    """The folder's name as a slug: 'Kennisdag 2026' → 'kennisdag-2026'."""
+    slug = re.sub(r"[^a-z0-9]+", "-", folder.resolve().name.lower()).strip("-")
+    return slug[:64].strip("-") or "kennisdag"
+
+
+def create(folder: Path, language: str, today: dt.date | None = None) -> list[Path]:
+    """Write the new event's files; refuses a folder that already holds files."""
+    from .output import write_atomic
+    from .schema import json_schema
+
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise OutputError(f"{folder}: already exists and is not an empty folder; choose a new "
+                          f"name so that nothing is overwritten", EXIT_CANT_CREATE)
+    event = (TEMPLATES / f"event-{language}.yaml").read_text(encoding="utf-8")
+    event = (event.replace("__ID__", event_id(folder))
+                  .replace("__DATE__", (today or dt.date.today()).isoformat())
+                  .replace("__FOLDER__", folder.as_posix()))
+    files = {
+        folder / "event.yaml": event.encode("utf-8"),
+        folder / "recipients.csv": (TEMPLATES / "recipients.csv").read_bytes(),
+        folder / "kennisdag.schema.json": (json.dumps(json_schema(), indent=2,
+                                                      ensure_ascii=False) + "\n").encode(),
+        folder / "assets" / "README.txt": (
+            "Images for this event (PNG or JPEG): logos, the cover picture, photos.\n"
+            "Refer to them from event.yaml as assets/<name>.\n").encode(),
+    }
+    for path, data in files.items():
+        write_atomic(path, data)
+    return list(files)

@@ -1,0 +1,80 @@
+"""`kennisdag-pdf new`: a folder a new organiser can start from, in both languages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import jsonschema
+import pytest
+import yaml
+
+from test_schema import as_json
+
+from kennisdag_pdf.errors import OutputError
+from kennisdag_pdf.loader import load
+from kennisdag_pdf.new import TEMPLATES, create, event_id
+from kennisdag_pdf.render import render
+
+OPTIONAL = re.compile(r"^(\s*)# (?=[a-z_]+:|- |  )")  # a commented-out field, not prose
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_a_new_event_builds_at_once(tmp_path, language):
+    folder = tmp_path / "Kennisdag Zomer 2026"
+    written = create(folder, language, today=dt.date(2026, 6, 12))
+    names = sorted(p.relative_to(folder).as_posix() for p in written)
+    assert names == ["assets/README.txt", "event.yaml", "kennisdag.schema.json",
+                     "recipients.csv"]
+    text = (folder / "event.yaml").read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "# yaml-language-server: $schema=kennisdag.schema.json"
+    loaded = load(folder / "event.yaml")
+    event = loaded.day.event
+    assert (event.id, event.language, event.date) == ("kennisdag-zomer-2026", language,
+                                                     dt.date(2026, 6, 12))
+    assert render(loaded).pages >= 6
+    schema = json.loads((folder / "kennisdag.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(as_json(yaml.safe_load(text)), schema)
+    assert (folder / "recipients.csv").read_text().startswith("name,email,language,salutation")
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_every_optional_field_is_shown_and_valid_once_uncommented(tmp_path, language):
+    """Removing the '# ' of the commented-out fields gives a valid file with every field."""
+    template = (TEMPLATES / f"event-{language}.yaml").read_text(encoding="utf-8").splitlines()
+    start = template.index("event:")  # the header above it is prose
+    lines = template[:start] + [OPTIONAL.sub(r"\1", line) for line in template[start:]]
+    data = yaml.safe_load("\n".join(lines).replace("__ID__", "x").replace("__DATE__",
+                                                                         "2026-01-01"))
+    from kennisdag_pdf.model import Event, KnowledgeDay
+
+    assert set(data) == set(KnowledgeDay.model_fields)
+    assert set(data["event"]) == set(Event.model_fields)
+    participant = data["participants"][-1]
+    assert {"name", "organisation", "host", "sort_as"} <= set(participant)
+    # Valid but for the images, which the organiser still has to add.
+    from pydantic import ValidationError
+
+    try:
+        KnowledgeDay.model_validate(data)
+    except ValidationError as exc:  # pragma: no cover - shows what is wrong
+        pytest.fail(str(exc))
+
+
+def test_new_never_overwrites(tmp_path):
+    folder = tmp_path / "event"
+    create(folder, "nl")
+    before = (folder / "event.yaml").read_bytes()
+    with pytest.raises(OutputError, match="already exists and is not an empty folder"):
+        create(folder, "en")
+    assert (folder / "event.yaml").read_bytes() == before
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputError):
+        create(tmp_path / "file", "nl")
+
+
+@pytest.mark.parametrize("name, slug", [("Kennisdag 2026", "kennisdag-2026"),
+                                        ("  Été à Zürich!  ", "t-z-rich"), ("---", "kennisdag")])
+def test_event_id_from_the_folder_name(tmp_path, name, slug):
+    assert event_id(tmp_path / name) == slug

@@ -1,0 +1,64 @@
+"""`kennisdag-pdf preview`: PNG pages of the expected number and size, and a contact sheet."""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import sys
+
+import pytest
+from PIL import Image
+
+from conftest import DATA
+from kennisdag_pdf.errors import BadInput
+from kennisdag_pdf.preview import contact_sheet, parse_pages, write_preview
+
+CLI = [sys.executable, "-c", "from kennisdag_pdf.cli import main; main()"]
+
+
+@pytest.mark.parametrize("text, pages", [(None, [1, 2, 3, 4, 5]), ("1-4", [1, 2, 3, 4]),
+                                         ("3", [3]), ("2,4-5", [2, 4, 5]), ("4-", [4, 5]),
+                                         ("1-9", [1, 2, 3, 4, 5]), ("2,2,1", [2, 1])])
+def test_page_ranges(text, pages):
+    assert parse_pages(text, 5) == pages
+
+
+@pytest.mark.parametrize("text", ["0", "6", "4-2", "a-b", "1;2", "-3"])
+def test_bad_page_ranges(text):
+    with pytest.raises(BadInput, match="--pages"):
+        parse_pages(text, 5)
+
+
+def test_preview_writes_one_png_per_page_at_the_asked_resolution(brochure_2011, tmp_path):
+    shown = write_preview(brochure_2011.pdf, tmp_path / "p", slug="k", pages="2-4", dpi=50)
+    assert [p.name for p in shown.pages] == ["k-p002.png", "k-p003.png", "k-p004.png"]
+    for path in shown.pages:
+        with Image.open(path) as image:  # A5 at 50 dpi (PDFium rounds up)
+            assert image.size == (math.ceil(148 / 25.4 * 50), math.ceil(210 / 25.4 * 50))
+    with Image.open(shown.sheet) as sheet:
+        assert sheet.width > 3 * 150 and sheet.height > 200
+
+
+def test_contact_sheet_has_a_cell_per_page():
+    pages = [Image.new("RGB", (100, 141), (255, 255, 255)) for _ in range(8)]
+    sheet = contact_sheet(pages, list(range(1, 9)))
+    # six per row: two rows
+    assert sheet.width == 12 + 6 * (180 + 12)
+    assert sheet.height == 12 + 2 * (254 + 12)
+    assert sheet.getpixel((12 + 5, 12 + 5)) == (255, 255, 255)
+    assert sheet.getpixel((5, 5)) != (255, 255, 255)
+
+
+def test_preview_command_print_profile(tmp_path):
+    done = subprocess.run([*CLI, "preview", str(DATA / "example-en.yaml"), "--profile", "print",
+                           "--dpi", "30"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    folder = tmp_path / "output" / "preview" / "open-data-2024-print"
+    pngs = sorted(p for p in folder.glob("*.png") if re.search(r"-p\d{3}\.png$", p.name))
+    assert len(pngs) == len(lines) - 1 == 12
+    assert re.search(r"contact sheet of 12 pages, \d+ × \d+ px each", lines[-1])
+    with Image.open(pngs[0]) as first:  # print pages carry bleed and the marks' border
+        assert first.width == math.ceil((148 + 24) / 25.4 * 30)
