@@ -20,12 +20,51 @@ from .errors import (EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PREFL
                      KennisdagError)
 
 app = typer.Typer(
-    name="kennisdag-pdf", no_args_is_help=True, add_completion=False,
+    name="kennisdag-pdf", no_args_is_help=True, add_completion=True,
     pretty_exceptions_enable=False, pretty_exceptions_show_locals=False,
     help="Turn one YAML file of knowledge-day data into a typeset brochure PDF.",
 )
 
-_state = {"debug": False}
+_state = {"debug": False, "quiet": False, "verbose": False}
+
+
+def _say(line: str) -> None:
+    """A result line on stdout; --quiet leaves only errors and warnings."""
+    if not _state["quiet"]:
+        typer.echo(line)
+
+
+def _detail(line: str) -> None:
+    """What --verbose adds: the stages and what they cost, on stderr."""
+    if _state["verbose"] and not _state["quiet"]:
+        typer.echo(line, err=True)
+
+
+class _Progress:
+    """'layout pass 2 · page 340 of 1000' on one line of a terminal, for builds that take a
+    while: silent for the first half second, when piped, and with --quiet."""
+
+    DELAY = 0.5
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.shown = False
+        self.last = 0.0
+        self.live = sys.stderr.isatty() and not _state["quiet"]
+
+    def __call__(self, layout_pass: int, page: int, expected: int | None) -> None:
+        now = time.perf_counter()
+        if not self.live or now - self.started < self.DELAY or now - self.last < 0.1:
+            return
+        self.last, self.shown = now, True
+        total = f" of {expected}" if expected else ""
+        sys.stderr.write(f"\rlayout pass {layout_pass} · page {page}{total}   ")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
 
 EventFile = Annotated[Path, typer.Argument(help="The event's YAML file.", show_default=False)]
 
@@ -39,10 +78,12 @@ def _version(value: bool) -> None:
 @app.callback()
 def _options(
     debug: Annotated[bool, typer.Option("--debug", help="Show a traceback on internal errors.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and warnings.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also print each stage and its time.")] = False,
     version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
                                                     help="Show the version and exit.")] = None,
 ) -> None:
-    _state["debug"] = debug
+    _state.update(debug=debug, quiet=quiet, verbose=verbose)
 
 
 def _fail(lines: list[str], code: int) -> None:
@@ -112,16 +153,29 @@ def _make(event_file: Path, profile: ProfileName, page_size: PageSize,
 
     chosen = PROFILES[profile.value]
     budget = _size(max_size) if max_size is not None else None
+    clock = time.perf_counter()
     loaded = load(event_file)
+    _detail(f"load     {time.perf_counter() - clock:.2f} s  {event_file}, "
+            f"{len(loaded.images)} images")
     target = target_for(loaded, chosen)
     if folder:
         check_folder(target)
     else:
         check_target(target, [loaded.source, *(a.path for a in loaded.images.values())])
-    rendered = render(loaded, chosen, page_size.value)
+    clock = time.perf_counter()
+    progress = _Progress()
+    try:
+        rendered = render(loaded, chosen, page_size.value, progress=progress)
+    finally:
+        progress.done()
+    _detail(f"render   {time.perf_counter() - clock:.2f} s  {chosen.name}, "
+            f"{page_size.value.upper()}, {rendered.pages} pages in {rendered.passes} passes")
     for warning in rendered.warnings:
         typer.echo(warning.format(), err=True)
+    clock = time.perf_counter()
     finished = finish(rendered, loaded, name=display_name(target), size_budget=budget)
+    _detail(f"finish   {time.perf_counter() - clock:.2f} s  preflight passed, "
+            f"{len(finished.pdf) / 1024:.0f} kB")
     return loaded, rendered, finished, target
 
 
@@ -149,7 +203,7 @@ def build(
         write_atomic(target, finished.pdf)
         seconds = time.perf_counter() - started
         blanks = f" ({rendered.padding} blank)" if rendered.padding else ""
-        typer.echo(f"{target}: {rendered.profile.name}, {page_size.value.upper()}, "
+        _say(f"{target}: {rendered.profile.name}, {page_size.value.upper()}, "
                    f"{rendered.pages} pages{blanks}, {len(finished.pdf) / 1024:.0f} kB, "
                    f"{seconds:.2f} s")
 
@@ -183,9 +237,59 @@ def preview(
                                        folder=True)
         shown = write_preview(finished.pdf, folder, slug=folder.name, pages=pages, dpi=dpi)
         for path in shown.pages:
-            typer.echo(str(path))
-        typer.echo(f"{shown.sheet} (contact sheet of {len(shown.pages)} pages, "
+            _say(str(path))
+        _say(f"{shown.sheet} (contact sheet of {len(shown.pages)} pages, "
                    f"{shown.size[0]} × {shown.size[1]} px each)")
+
+    _guard(run)
+
+
+@app.command()
+def watch(
+    event_file: EventFile,
+    profile: ProfileOption = ProfileName.screen,
+    page_size: PageSizeOption = PageSize.a5,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Where to write the PDF (default as for build).",
+        show_default=False)] = None,
+) -> None:
+    """Rebuild whenever the event file or one of its images changes; Ctrl-C to stop.
+
+    A mistake is shown and the last good PDF stays where it is.
+    """
+    from .watch import watch_sources
+
+    def build_once() -> None:
+        from .output import write_atomic
+
+        started = time.perf_counter()
+        _, rendered, finished, target = _make(
+            event_file, profile, page_size, None,
+            lambda loaded, chosen: output or Path("output") / chosen.output_name(
+                loaded.day.event.id))
+        write_atomic(target, finished.pdf)
+        _say(f"{time.strftime('%H:%M:%S')} {target}: {rendered.pages} pages, "
+                   f"{time.perf_counter() - started:.2f} s")
+
+    def attempt() -> None:
+        try:
+            build_once()
+        except KennisdagError as exc:
+            for line in exc.lines():
+                typer.echo(line, err=True)
+            typer.echo(f"{time.strftime('%H:%M:%S')} not rebuilt: fix the problem above and "
+                       f"save again (the last good PDF is unchanged)", err=True)
+
+    def run() -> None:
+        attempt()
+        _say(f"watching {event_file} and its images; Ctrl-C to stop")
+        try:
+            for changed in watch_sources(event_file):
+                _say(f"{time.strftime('%H:%M:%S')} changed: "
+                           f"{', '.join(sorted(p.name for p in changed))}")
+                attempt()
+        except KeyboardInterrupt:
+            _say("stopped")
 
     _guard(run)
 
@@ -209,11 +313,11 @@ def new(
         from .new import create
 
         for path in create(folder, language.value):
-            typer.echo(str(path))
+            _say(str(path))
         import shlex
 
         event = shlex.quote(str(folder / "event.yaml"))
-        typer.echo(f"next: edit {event}, then kennisdag-pdf preview {event}")
+        _say(f"next: edit {event}, then kennisdag-pdf preview {event}")
 
     _guard(run)
 
@@ -229,7 +333,7 @@ def validate(event_file: EventFile) -> None:
         loaded = load(event_file)
         check_glyphs(loaded)
         day = loaded.day
-        typer.echo(f"{event_file}: valid ({len(day.agenda)} agenda items, "
+        _say(f"{event_file}: valid ({len(day.agenda)} agenda items, "
                    f"{len(day.participants)} participants, {len(day.theses)} theses)")
 
     _guard(run)
@@ -272,7 +376,7 @@ def impose(
         booklet = impose_pages(_read_pdf(brochure), display_name(brochure))
         write_atomic(target, booklet.pdf)
         sheets = f"{booklet.sheets} sheet{'s' if booklet.sheets > 1 else ''}"
-        typer.echo(f"{target}: {booklet.pages} pages on {sheets} "
+        _say(f"{target}: {booklet.pages} pages on {sheets} "
                    f"({booklet.sheets * 2} sheet sides), {len(booklet.pdf) / 1024:.0f} kB")
 
     _guard(run)
@@ -302,7 +406,9 @@ def check(
         budget = _size(max_size) if max_size is not None else PROFILES[chosen].size_budget
         report = preflight(data, profile=chosen, name=name, size_budget=budget)
         for line in report.lines():
-            typer.echo(line)
+            # --quiet keeps what failed and the verdict
+            if not _state["quiet"] or "FAIL" in line or line.strip() == "PASS":
+                typer.echo(line)
         if not report.passed:
             raise typer.Exit(EXIT_PREFLIGHT)
 

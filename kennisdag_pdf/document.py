@@ -53,7 +53,7 @@ class PageCount(IndexingFlowable):
 class BrochureTemplate(BaseDocTemplate):
     def __init__(self, target, *, theme: Theme, lang: Language, profile: Profile, title: str,
                  subject: str, author: str, keywords: list[str], creator: str,
-                 cover_art=None) -> None:
+                 cover_art=None, progress=None) -> None:
         geometry = theme.page
         super().__init__(
             target, pagesize=geometry.size, leftMargin=geometry.inner,
@@ -66,6 +66,8 @@ class BrochureTemplate(BaseDocTemplate):
         self.language = lang
         self.profile = profile
         self.cover_art = cover_art  # a Placement drawn full-bleed across the top of the cover
+        self.progress = progress  # called (pass, pages done, pages expected or None) per page
+        self.passes = 0
         self.page_count = PageCount()
         self._part_title: str | None = None
         self._head: str | None = None
@@ -121,6 +123,7 @@ class BrochureTemplate(BaseDocTemplate):
         padding = 0
         while True:
             passes += 1
+            self.passes = passes
             for indexing in self._indexingFlowables:
                 indexing.beforeBuild()
             if self.page_count.previous is not None:
@@ -151,6 +154,8 @@ class BrochureTemplate(BaseDocTemplate):
 
     def afterPage(self) -> None:  # noqa: N802
         self._pages_done += 1
+        if self.progress is not None:
+            self.progress(self.passes, self._pages_done, self.page_count.previous)
 
     def _endBuild(self) -> None:  # noqa: N802 (ReportLab's end-of-pass hook)
         super()._endBuild()

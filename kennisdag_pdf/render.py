@@ -76,10 +76,11 @@ class Rendered:
     padding: int = 0  # blank pages added before the back cover
     images: tuple[Placement, ...] = ()
     warnings: tuple[Problem, ...] = ()
+    passes: int = 0  # layout passes it took to settle contents and page numbers
 
 
 def render(loaded: LoadedEvent, profile: Profile | None = None,
-           page_size: str = DEFAULT_PAGE_SIZE) -> Rendered:
+           page_size: str = DEFAULT_PAGE_SIZE, *, progress=None) -> Rendered:
     """Lay the brochure out for one profile. The result is not finished (finish.py)."""
     configure_reportlab()
     from reportlab.platypus.doctemplate import LayoutError
@@ -108,7 +109,7 @@ def render(loaded: LoadedEvent, profile: Profile | None = None,
             date=lang.date(event.date), venue=event.venue, city=event.city),
         author=join_names([org.name for org in event.organisers], lang),
         keywords=[k.strip() for k in lang["keywords"].split(",")] + [event.id],
-        creator=TOOL, cover_art=cover_art)
+        creator=TOOL, cover_art=cover_art, progress=progress)
     padding = 0
 
     def story(pad: int) -> list:
@@ -125,7 +126,7 @@ def render(loaded: LoadedEvent, profile: Profile | None = None,
     placements = tuple(shop.placements.values())
     warnings = _check_resolution(loaded, placements, profile)
     return Rendered(buffer.getvalue(), doc.page_count.current or 0, profile, padding,
-                    placements, warnings)
+                    placements, warnings, doc.passes)
 
 
 def _check_resolution(loaded: LoadedEvent, placements: tuple[Placement, ...],

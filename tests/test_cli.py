@@ -98,7 +98,7 @@ def test_unknown_option_is_a_usage_error():
 
 
 def test_internal_error_asks_for_debug_and_hides_the_traceback(monkeypatch, tmp_path):
-    def broken(*args):
+    def broken(*args, **kwargs):
         raise RuntimeError("something impossible")
 
     monkeypatch.setattr("kennisdag_pdf.render.render", broken)
@@ -116,7 +116,7 @@ def test_internal_error_asks_for_debug_and_hides_the_traceback(monkeypatch, tmp_
 
 
 def test_ctrl_c_exits_130_and_writes_nothing(monkeypatch, tmp_path):
-    def interrupted(*args):
+    def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr("kennisdag_pdf.render.render", interrupted)
@@ -183,3 +183,23 @@ def test_new_then_build_from_the_command_line(tmp_path, language):
     assert (tmp_path / "output" / "my-event.pdf").exists()
     again = run("new", "my event", cwd=tmp_path)
     assert again.returncode == 73 and "already exists" in again.stderr
+
+
+def test_shell_completion_as_typer_provides(tmp_path):
+    import os
+
+    env = {**os.environ, "_KENNISDAG_PDF_COMPLETE": "complete_bash",
+           "COMP_WORDS": "kennisdag-pdf build x.yaml --pro", "COMP_CWORD": "3"}
+    done = subprocess.run([*RUN], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0 and done.stdout.split() == ["--profile"]
+
+
+def test_quiet_and_verbose(tmp_path):
+    quiet = run("--quiet", "build", DATA / "kennisdag-2011.yaml", "-o", tmp_path / "q.pdf")
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
+    verbose = run("-v", "build", DATA / "kennisdag-2011.yaml", "-o", tmp_path / "v.pdf")
+    assert verbose.returncode == 0
+    stages = [line.split()[0] for line in verbose.stderr.splitlines()]
+    assert stages == ["load", "render", "finish"]
+    assert re.search(r"render +\d+\.\d\d s  screen, A5, \d+ pages in \d passes", verbose.stderr)
+    assert verbose.stdout.startswith(str(tmp_path / "v.pdf"))
