@@ -78,3 +78,9 @@ def test_new_never_overwrites(tmp_path):
                                         ("  Été à Zürich!  ", "t-z-rich"), ("---", "kennisdag")])
 def test_event_id_from_the_folder_name(tmp_path, name, slug):
     assert event_id(tmp_path / name) == slug
+
+
+def test_every_language_has_a_template():
+    from kennisdag_pdf.i18n import LANGUAGES
+
+    assert {p.stem.removeprefix("event-") for p in TEMPLATES.glob("event-*.yaml")} == set(LANGUAGES)
