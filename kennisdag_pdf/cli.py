@@ -180,6 +180,23 @@ def _make(event_file: Path, profile: ProfileName, page_size: PageSize,
     return loaded, rendered, finished, target
 
 
+def _build_file(event_file: Path, profile: ProfileName, page_size: PageSize,
+                output: Path | None, max_size: str | None) -> str:
+    """Build and write one PDF; the line that reports it."""
+    from .output import write_atomic
+
+    started = time.perf_counter()
+    _, rendered, finished, target = _make(
+        event_file, profile, page_size, max_size,
+        lambda loaded, chosen: output or Path("output") / chosen.output_name(
+            loaded.day.event.id))
+    write_atomic(target, finished.pdf)
+    blanks = f" ({rendered.padding} blank)" if rendered.padding else ""
+    return (f"{target}: {rendered.profile.name}, {page_size.value.upper()}, "
+            f"{rendered.pages} pages{blanks}, {len(finished.pdf) / 1024:.0f} kB, "
+            f"{time.perf_counter() - started:.2f} s")
+
+
 @app.command()
 def build(
     event_file: EventFile,
@@ -193,22 +210,7 @@ def build(
 ) -> None:
     """Build the brochure PDF of one knowledge day."""
 
-    def run() -> None:
-        from .output import write_atomic
-
-        started = time.perf_counter()
-        _, rendered, finished, target = _make(
-            event_file, profile, page_size, max_size,
-            lambda loaded, chosen: output or Path("output") / chosen.output_name(
-                loaded.day.event.id))
-        write_atomic(target, finished.pdf)
-        seconds = time.perf_counter() - started
-        blanks = f" ({rendered.padding} blank)" if rendered.padding else ""
-        _say(f"{target}: {rendered.profile.name}, {page_size.value.upper()}, "
-                   f"{rendered.pages} pages{blanks}, {len(finished.pdf) / 1024:.0f} kB, "
-                   f"{seconds:.2f} s")
-
-    _guard(run)
+    _guard(lambda: _say(_build_file(event_file, profile, page_size, output, max_size)))
 
 
 @app.command()
@@ -240,7 +242,7 @@ def preview(
         for path in shown.pages:
             _say(str(path))
         _say(f"{shown.sheet} (contact sheet of {len(shown.pages)} pages, "
-                   f"{shown.size[0]} × {shown.size[1]} px each)")
+             f"{shown.size[0]} × {shown.size[1]} px each)")
 
     _guard(run)
 
@@ -261,16 +263,8 @@ def watch(
     from .watch import watch_sources
 
     def build_once() -> None:
-        from .output import write_atomic
-
-        started = time.perf_counter()
-        _, rendered, finished, target = _make(
-            event_file, profile, page_size, None,
-            lambda loaded, chosen: output or Path("output") / chosen.output_name(
-                loaded.day.event.id))
-        write_atomic(target, finished.pdf)
-        _say(f"{time.strftime('%H:%M:%S')} {target}: {rendered.pages} pages, "
-                   f"{time.perf_counter() - started:.2f} s")
+        _say(f"{time.strftime('%H:%M:%S')} "
+             f"{_build_file(event_file, profile, page_size, output, None)}")
 
     def attempt() -> None:
         try:
@@ -334,7 +328,7 @@ def validate(event_file: EventFile) -> None:
         check_glyphs(loaded)
         day = loaded.day
         _say(f"{event_file}: valid ({len(day.agenda)} agenda items, "
-                   f"{len(day.participants)} participants, {len(day.theses)} theses)")
+             f"{len(day.participants)} participants, {len(day.theses)} theses)")
 
     _guard(run)
 
@@ -377,7 +371,7 @@ def impose(
         write_atomic(target, booklet.pdf)
         sheets = f"{booklet.sheets} sheet{'s' if booklet.sheets > 1 else ''}"
         _say(f"{target}: {booklet.pages} pages on {sheets} "
-                   f"({booklet.sheets * 2} sheet sides), {len(booklet.pdf) / 1024:.0f} kB")
+             f"({booklet.sheets * 2} sheet sides), {len(booklet.pdf) / 1024:.0f} kB")
 
     _guard(run)
 

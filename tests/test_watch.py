@@ -68,7 +68,7 @@ def test_watch_rebuilds_and_survives_an_invalid_edit(tmp_path):
                                env=env, cwd=tmp_path)
     try:
         lines = Lines(process)
-        lines.wait_for("out.pdf: 12 pages")
+        lines.wait_for("out.pdf: screen, A5, 12 pages")
         lines.wait_for("watching")
         first = target.read_bytes()
         time.sleep(1.5)  # the watcher starts listening just after it says so
