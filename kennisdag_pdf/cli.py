@@ -260,7 +260,7 @@ def watch(
 
     A mistake is shown and the last good PDF stays where it is.
     """
-    from .watch import watch_sources
+    from .watch import Watcher
 
     def build_once() -> None:
         _say(f"{time.strftime('%H:%M:%S')} "
@@ -276,15 +276,19 @@ def watch(
                        f"save again (the last good PDF is unchanged)", err=True)
 
     def run() -> None:
-        attempt()
-        _say(f"watching {event_file} and its images; Ctrl-C to stop")
+        watcher = Watcher(event_file)  # listening before the first build: no edit is missed
         try:
-            for changed in watch_sources(event_file):
+            watcher.ready.wait(timeout=5)
+            attempt()
+            _say(f"watching {event_file} and its images; Ctrl-C to stop")
+            for changed in watcher:
                 _say(f"{time.strftime('%H:%M:%S')} changed: "
-                           f"{', '.join(sorted(p.name for p in changed))}")
+                     f"{', '.join(sorted(p.name for p in changed))}")
                 attempt()
         except KeyboardInterrupt:
             _say("stopped")
+        finally:
+            watcher.close()
 
     _guard(run)
 

@@ -1,11 +1,14 @@
 """File-system events → rebuilds: which changes to an event's folder are worth a new build.
 
 The event file and any image beside it count (a new image may be named in the next edit);
-editors' swap and backup files, and everything the tool writes itself, do not.
+editors' swap and backup files, and everything the tool writes itself, do not. Listening
+starts before the first build, so an edit saved while that build runs is not lost.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,15 +24,37 @@ def relevant(event_file: Path, path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES
 
 
-def watch_sources(event_file: Path) -> Iterator[set[Path]]:
-    """Each batch of relevant changes, for as long as the caller keeps iterating."""
-    import watchfiles
+class Watcher:
+    """Listens to the event's folder in a thread from the moment it is created."""
 
-    event_file = event_file.resolve()
-    folder = event_file.parent
-    for changes in watchfiles.watch(folder, debounce=DEBOUNCE_MS, step=50, recursive=True,
-                                    raise_interrupt=True):
-        paths = {Path(raw).resolve() for _, raw in changes}
-        wanted = {p for p in paths if relevant(event_file, p)}
-        if wanted:
-            yield wanted
+    def __init__(self, event_file: Path) -> None:
+        self.event_file = event_file.resolve()
+        self.changes: queue.Queue[set[Path]] = queue.Queue()
+        self.stop = threading.Event()
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._listen, daemon=True)
+        self.thread.start()
+
+    def _listen(self) -> None:
+        import watchfiles
+
+        self.ready.set()
+        for batch in watchfiles.watch(self.event_file.parent, debounce=DEBOUNCE_MS, step=50,
+                                      recursive=True, stop_event=self.stop,
+                                      raise_interrupt=False):
+            paths = {Path(raw).resolve() for _, raw in batch}
+            wanted = {p for p in paths if relevant(self.event_file, p)}
+            if wanted:
+                self.changes.put(wanted)
+
+    def __iter__(self) -> Iterator[set[Path]]:
+        """Each batch of relevant changes; Ctrl-C ends the iteration in the caller."""
+        while True:
+            try:
+                yield self.changes.get(timeout=0.2)
+            except queue.Empty:
+                continue
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=2)

@@ -71,7 +71,6 @@ def test_watch_rebuilds_and_survives_an_invalid_edit(tmp_path):
         lines.wait_for("out.pdf: screen, A5, 12 pages")
         lines.wait_for("watching")
         first = target.read_bytes()
-        time.sleep(1.5)  # the watcher starts listening just after it says so
 
         source = (folder / "event.yaml").read_text(encoding="utf-8")
         (folder / "event.yaml").write_text(
