@@ -276,6 +276,10 @@ def watch(
                        f"save again (the last good PDF is unchanged)", err=True)
 
     def run() -> None:
+        if not event_file.is_file():  # a typo: there is nothing to watch
+            from .loader import display_name
+
+            raise BadInput.single(display_name(event_file), "file not found")
         watcher = Watcher(event_file)  # listening before the first build: no edit is missed
         try:
             watcher.ready.wait(timeout=5)

@@ -110,4 +110,11 @@ def write_preview(pdf: bytes, folder: Path, *, slug: str, pages: str | None = No
         paths.append(path)
     sheet = folder / f"{slug}-contact-sheet.png"
     write_atomic(sheet, png_bytes(contact_sheet(images, numbers)))
+    if pages is None:
+        # A brochure that lost pages since the last preview must not show them any more;
+        # only our own page files go, nothing else in the folder.
+        pattern = re.compile(rf"{re.escape(slug)}-p\d{{3}}\.png")
+        for stale in folder.iterdir():
+            if pattern.fullmatch(stale.name) and stale not in paths:
+                stale.unlink()
     return Preview(paths, sheet, images[0].size)

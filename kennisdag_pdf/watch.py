@@ -29,7 +29,7 @@ class Watcher:
 
     def __init__(self, event_file: Path) -> None:
         self.event_file = event_file.resolve()
-        self.changes: queue.Queue[set[Path]] = queue.Queue()
+        self.changes: queue.Queue[set[Path] | Exception] = queue.Queue()
         self.stop = threading.Event()
         self.ready = threading.Event()
         self.thread = threading.Thread(target=self._listen, daemon=True)
@@ -39,21 +39,30 @@ class Watcher:
         import watchfiles
 
         self.ready.set()
-        for batch in watchfiles.watch(self.event_file.parent, debounce=DEBOUNCE_MS, step=50,
-                                      recursive=True, stop_event=self.stop,
-                                      raise_interrupt=False):
-            paths = {Path(raw).resolve() for _, raw in batch}
-            wanted = {p for p in paths if relevant(self.event_file, p)}
-            if wanted:
-                self.changes.put(wanted)
+        try:
+            for batch in watchfiles.watch(self.event_file.parent, debounce=DEBOUNCE_MS, step=50,
+                                          recursive=True, stop_event=self.stop,
+                                          raise_interrupt=False):
+                paths = {Path(raw).resolve() for _, raw in batch}
+                wanted = {p for p in paths if relevant(self.event_file, p)}
+                if wanted:
+                    self.changes.put(wanted)
+        except Exception as exc:  # the folder vanished, too many watches …: tell the caller
+            self.changes.put(exc)
 
     def __iter__(self) -> Iterator[set[Path]]:
         """Each batch of relevant changes; Ctrl-C ends the iteration in the caller."""
         while True:
             try:
-                yield self.changes.get(timeout=0.2)
+                item = self.changes.get(timeout=0.2)
             except queue.Empty:
                 continue
+            if isinstance(item, Exception):
+                from .errors import OutputError
+
+                raise OutputError(f"{self.event_file.parent}: cannot watch this folder any "
+                                  f"longer: {item}")
+            yield item
 
     def close(self) -> None:
         self.stop.set()

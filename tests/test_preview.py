@@ -62,3 +62,17 @@ def test_preview_command_print_profile(tmp_path):
     assert re.search(r"contact sheet of 12 pages, \d+ × \d+ px each", lines[-1])
     with Image.open(pngs[0]) as first:  # print pages carry bleed and the marks' border
         assert first.width == math.ceil((148 + 24) / 25.4 * 30)
+
+
+def test_a_full_preview_removes_pages_that_no_longer_exist(brochure_en, tmp_path):
+    folder = tmp_path / "p"
+    folder.mkdir()
+    for name in ("k-p040.png", "k-p002.png", "notes.png", "other-p040.png"):
+        (folder / name).write_bytes(b"old")
+    partial = write_preview(brochure_en.pdf, folder, slug="k", pages="1", dpi=20)
+    assert (folder / "k-p040.png").exists()  # a partial preview leaves the rest alone
+    full = write_preview(brochure_en.pdf, folder, slug="k", dpi=20)
+    assert not (folder / "k-p040.png").exists()
+    assert (folder / "k-p002.png").read_bytes() != b"old"
+    assert (folder / "notes.png").exists() and (folder / "other-p040.png").exists()
+    assert len(full.pages) == 12 and len(partial.pages) == 1

@@ -97,3 +97,10 @@ def test_watch_rebuilds_and_survives_an_invalid_edit(tmp_path):
             process.kill()
             process.wait()
         process.stdout.close()
+
+
+def test_watching_a_file_that_does_not_exist_is_bad_input(tmp_path):
+    done = subprocess.run([*CLI, "watch", "nothere.yaml"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 2
+    assert done.stderr == "nothere.yaml: file not found\n"
