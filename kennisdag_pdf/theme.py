@@ -267,7 +267,9 @@ def _styles(t: Theme) -> dict[str, ParagraphStyle]:
                                textColor=p.secondary, alignment=TA_LEFT)
     s["part"] = ParagraphStyle(
         "part", fontName=sans.bold.name, fontSize=22 * d, leading=27 * d, textColor=p.accent,
-        spaceBefore=0, spaceAfter=16, keepWithNext=1, **no_hyphens)
+        spaceBefore=28 * d,  # only when a part follows on the same page: ReportLab drops
+        # space before at the top of a frame
+        spaceAfter=16, keepWithNext=1, **no_hyphens)
     s["section"] = ParagraphStyle(
         "section", fontName=sans.bold.name, fontSize=13 * d2, leading=17 * d2, textColor=p.text,
         spaceBefore=14, spaceAfter=6, keepWithNext=1, **no_hyphens)
