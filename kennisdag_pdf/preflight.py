@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from io import BytesIO
 
 from .errors import BadInput
+from .profiles import PROFILES
 from .theme import MARKS
 
 POINTS_PER_MM = 72 / 25.4
@@ -20,7 +21,6 @@ BOX_TOLERANCE = 0.1  # points
 SIZE_TOLERANCE_MM = 1.0
 NAMED_SIZES = {"A3": (297, 420), "A4": (210, 297), "A5": (148, 210)}
 RGB_SPACES = ("DeviceRGB", "CalRGB", "ICCBased(3)", "Lab")
-PRINT_MIN_DPI, PRINT_WARN_DPI = 150, 300
 SUBSET = re.compile(r"^[A-Z]{6}\+")
 COLOUR_OPERATORS = {"rg": "DeviceRGB", "RG": "DeviceRGB", "k": "DeviceCMYK",
                     "K": "DeviceCMYK", "g": "DeviceGray", "G": "DeviceGray"}
@@ -421,10 +421,12 @@ class _Checker:
             where = f"page{'s' if len(use.pages) > 1 else ''} {_list(list(use.pages))}"
             text = (f"{use.name}: {use.pixels[0]} × {use.pixels[1]} {use.colour_space}, "
                     f"{use.dpi:.0f} dpi, {_human(use.bytes)} ({where})")
-            if self.press and use.dpi < PRINT_MIN_DPI:
-                self.add("fail", "images", f"{text}: under {PRINT_MIN_DPI} dpi")
-            elif self.press and use.dpi < PRINT_WARN_DPI:
-                self.add("warn", "images", f"{text}: under {PRINT_WARN_DPI} dpi")
+            # The same limits the build applies to the event's images (profiles.py).
+            rules = PROFILES[self.profile]
+            if rules.min_dpi and use.dpi < rules.min_dpi:
+                self.add("fail", "images", f"{text}: under {rules.min_dpi:.0f} dpi")
+            elif rules.warn_dpi and use.dpi < rules.warn_dpi:
+                self.add("warn", "images", f"{text}: under {rules.warn_dpi:.0f} dpi")
             else:
                 self.add("info", "images", text)
 
