@@ -11,6 +11,7 @@ from io import BytesIO
 
 from .errors import BadInput, PreflightFailed
 from .loader import LoadedEvent
+from .profiles import human_size
 from .render import Rendered
 
 
@@ -56,8 +57,9 @@ def _over_budget(rendered: Rendered, loaded: LoadedEvent, size: int, budget: int
     for placed in rendered.images:
         by_file[placed.asset.rel] = by_file.get(placed.asset.rel, 0) + len(placed.data)
     largest = sorted(by_file.items(), key=lambda item: -item[1])[:3]
-    named = ", ".join(f"{rel} ({_mb(n)})" for rel, n in largest)
-    message = f"{_mb(size)} is over the {rendered.profile.name} budget of {_mb(budget)}"
+    named = ", ".join(f"{rel} ({human_size(n)})" for rel, n in largest)
+    message = (f"{human_size(size)} is over the {rendered.profile.name} budget of "
+               f"{human_size(budget)}")
     if named:
         message += f"; largest images: {named} (use smaller images, or raise the budget " \
                    f"with --max-size)"
@@ -65,6 +67,3 @@ def _over_budget(rendered: Rendered, loaded: LoadedEvent, size: int, budget: int
         message += "; it has no images to shrink: raise the budget with --max-size"
     return BadInput.single(name, message)
 
-
-def _mb(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} kB"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from io import BytesIO
 
 from .errors import BadInput
-from .profiles import PROFILES
+from .profiles import PROFILES, human_size
 from .theme import MARKS
 
 POINTS_PER_MM = 72 / 25.4
@@ -133,10 +133,6 @@ def _size_name(w: float, h: float) -> str:
         if abs(w - b) <= SIZE_TOLERANCE_MM and abs(h - a) <= SIZE_TOLERANCE_MM:
             return f" ({label} landscape)"
     return ""
-
-
-def _human(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} kB"
 
 
 @dataclass
@@ -420,7 +416,7 @@ class _Checker:
         for use in uses:
             where = f"page{'s' if len(use.pages) > 1 else ''} {_list(list(use.pages))}"
             text = (f"{use.name}: {use.pixels[0]} × {use.pixels[1]} {use.colour_space}, "
-                    f"{use.dpi:.0f} dpi, {_human(use.bytes)} ({where})")
+                    f"{use.dpi:.0f} dpi, {human_size(use.bytes)} ({where})")
             # The same limits the build applies to the event's images (profiles.py).
             rules = PROFILES[self.profile]
             if rules.min_dpi and use.dpi < rules.min_dpi:
@@ -432,12 +428,13 @@ class _Checker:
 
     def size(self, size: int, budget: int | None) -> None:
         if budget is None or size <= budget:
-            suffix = f" (budget {_human(budget)})" if budget else ""
-            self.add("info", "size", f"{_human(size)}{suffix}")
+            suffix = f" (budget {human_size(budget)})" if budget else ""
+            self.add("info", "size", f"{human_size(size)}{suffix}")
             return
         largest = sorted(self.image_uses(), key=lambda u: -u.bytes)[:3]
-        named = ", ".join(f"{u.name} ({_human(u.bytes)}, page {u.pages[0]})" for u in largest)
-        self.add("fail", "size", f"{_human(size)} is over the budget of {_human(budget)}"
+        named = ", ".join(f"{u.name} ({human_size(u.bytes)}, page {u.pages[0]})"
+                          for u in largest)
+        self.add("fail", "size", f"{human_size(size)} is over the budget of {human_size(budget)}"
                                  + (f"; largest images: {named}" if named else ""))
 
 

@@ -59,6 +59,11 @@ def profile(name: str) -> Profile:
     return PROFILES[name]
 
 
+def human_size(n: int) -> str:
+    """Bytes as a reader wants them: '483 kB', '2.0 MB' (the units parse_size reads)."""
+    return f"{n / MB:.1f} MB" if n >= MB else f"{n / 1024:.0f} kB"
+
+
 def parse_size(text: str) -> int:
     """'2MB', '500 kB', '1.5 MB', '800000' → bytes (binary units, as file managers show)."""
     units = {"": 1, "b": 1, "kb": 1024, "k": 1024, "mb": MB, "m": MB}
