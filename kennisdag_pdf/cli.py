@@ -346,17 +346,9 @@ PdfFile = Annotated[Path, typer.Argument(help="A PDF made by kennisdag-pdf build
 
 
 def _read_pdf(path: Path) -> bytes:
-    from .loader import display_name
+    from .loader import display_name, read_input
 
-    name = display_name(path)
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise BadInput.single(name, "file not found") from None
-    except IsADirectoryError:
-        raise BadInput.single(name, "is a folder, not a PDF file") from None
-    except OSError as exc:
-        raise BadInput.single(name, f"cannot be read: {(exc.strerror or str(exc)).lower()}") from None
+    return read_input(path, display_name(path), kind="PDF file", limit=None)
 
 
 @app.command()

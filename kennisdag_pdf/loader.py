@@ -105,7 +105,7 @@ def display_name(path: Path) -> str:
 def load(path: str | os.PathLike[str]) -> LoadedEvent:
     path = Path(path)
     name = display_name(path)
-    raw = _read_bytes(path, name)
+    raw = read_input(path, name)
     text = _decode(raw, name)
     root = _compose(text, name)
     marks: dict[SourcePath, tuple[int, int]] = {}
@@ -131,7 +131,9 @@ def load(path: str | os.PathLike[str]) -> LoadedEvent:
 
 # --- bytes and text ---------------------------------------------------------------------------
 
-def _read_bytes(path: Path, name: str) -> bytes:
+def read_input(path: Path, name: str, *, kind: str = "YAML file",
+               limit: int | None = MAX_YAML_BYTES) -> bytes:
+    """An input file's bytes, or one clear line on why they cannot be had."""
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -139,13 +141,13 @@ def _read_bytes(path: Path, name: str) -> bytes:
     except OSError as exc:
         raise BadInput.single(name, f"cannot read the file: {exc.strerror.lower()}") from None
     if stat.S_ISDIR(st.st_mode):
-        raise BadInput.single(name, "is a folder, not a YAML file")
+        raise BadInput.single(name, f"is a folder, not a {kind}")
     if not stat.S_ISREG(st.st_mode):
         raise BadInput.single(name, "is not a regular file")
-    if st.st_size > MAX_YAML_BYTES:
+    if limit is not None and st.st_size > limit:
         raise BadInput.single(
             name, f"file is {st.st_size / 1024 / 1024:.1f} MB; an event file is normally "
-                  f"under 100 kB (limit {MAX_YAML_BYTES // 1024 // 1024} MB)")
+                  f"under 100 kB (limit {limit // 1024 // 1024} MB)")
     try:
         return path.read_bytes()
     except OSError as exc:
