@@ -43,19 +43,20 @@ def parse_pages(text: str | None, count: int) -> list[int]:
     return chosen
 
 
-def rasterise(pdf: bytes, numbers: list[int], dpi: float):
-    """The given pages as RGB Pillow images, each as its CropBox shows it (for a print file:
-    with bleed and crop marks, as the print shop sees it)."""
+def rasterise(pdf: bytes, dpi: float, pages: str | None = None):
+    """The chosen pages (see parse_pages) as their numbers and RGB Pillow images, each as its
+    CropBox shows it (for a print file: with bleed and crop marks, as the print shop sees it)."""
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(pdf)
     try:
+        numbers = parse_pages(pages, len(document))
         images = []
         for number in numbers:
             page = document[number - 1]
             images.append(page.render(scale=dpi / 72).to_pil().convert("RGB"))
             page.close()
-        return images
+        return numbers, images
     finally:
         document.close()
 
@@ -70,7 +71,7 @@ def page_count(pdf: bytes) -> int:
         document.close()
 
 
-def contact_sheet(images, numbers: list[int]):
+def contact_sheet(images):
     """Thumbnails of the pages in page order, in rows of SHEET_COLUMNS."""
     from PIL import Image
 
@@ -84,7 +85,7 @@ def contact_sheet(images, numbers: list[int]):
     rows = -(-len(thumbs) // columns)
     sheet = Image.new("RGB", (columns * cell_w + SHEET_GAP, rows * cell_h + SHEET_GAP),
                       SHEET_BACKGROUND)
-    for index, (thumb, number) in enumerate(zip(thumbs, numbers)):
+    for index, thumb in enumerate(thumbs):
         x = SHEET_GAP + (index % columns) * cell_w
         y = SHEET_GAP + (index // columns) * cell_h
         sheet.paste(thumb, (x, y))
@@ -101,15 +102,14 @@ def write_preview(pdf: bytes, folder: Path, *, slug: str, pages: str | None = No
                   dpi: float = 72) -> Preview:
     from .output import write_atomic
 
-    numbers = parse_pages(pages, page_count(pdf))
-    images = rasterise(pdf, numbers, dpi)
+    numbers, images = rasterise(pdf, dpi, pages)
     paths = []
     for number, image in zip(numbers, images):
         path = folder / f"{slug}-p{number:03d}.png"
         write_atomic(path, png_bytes(image))
         paths.append(path)
     sheet = folder / f"{slug}-contact-sheet.png"
-    write_atomic(sheet, png_bytes(contact_sheet(images, numbers)))
+    write_atomic(sheet, png_bytes(contact_sheet(images)))
     if pages is None:
         # A brochure that lost pages since the last preview must not show them any more;
         # only our own page files go, nothing else in the folder.

@@ -42,7 +42,7 @@ def test_preview_writes_one_png_per_page_at_the_asked_resolution(brochure_2011, 
 
 def test_contact_sheet_has_a_cell_per_page():
     pages = [Image.new("RGB", (100, 141), (255, 255, 255)) for _ in range(8)]
-    sheet = contact_sheet(pages, list(range(1, 9)))
+    sheet = contact_sheet(pages)
     # six per row: two rows
     assert sheet.width == 12 + 6 * (180 + 12)
     assert sheet.height == 12 + 2 * (254 + 12)

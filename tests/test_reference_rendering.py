@@ -45,7 +45,7 @@ def rasterise(pdf: bytes, page_number: int) -> Image.Image:
     """The page as `kennisdag-pdf preview` renders it (a negative number counts from the end)."""
     if page_number < 0:
         page_number = page_count(pdf) + 1 + page_number
-    return preview.rasterise(pdf, [page_number], DPI)[0]
+    return preview.rasterise(pdf, DPI, str(page_number))[1][0]
 
 
 def changed_share(expected: Image.Image, actual: Image.Image) -> tuple[float, Image.Image]:
