@@ -216,6 +216,14 @@ class BrochureTemplate(BaseDocTemplate):
         right_hand = self.page % 2 == 1
         left = g.left_margin(right_hand)
         right = left + g.text_width
+
+        def outer(y: float, label: str) -> None:
+            # Running head and folio sit at the outer edge, where the eye finds them.
+            if right_hand:
+                canvas.drawRightString(right, y, label)
+            else:
+                canvas.drawString(left, y, label)
+
         canvas.saveState()
         if self._head and not self._suppress_head:
             style = styles["running_head"]
@@ -223,11 +231,7 @@ class BrochureTemplate(BaseDocTemplate):
             canvas.setFillColor(style.textColor)
             y = g.height - g.top + g.head_offset
             label = _fit(self._head, style, g.text_width * 0.8)
-            # Running head and folio sit at the outer edge, where the eye finds them.
-            if right_hand:
-                canvas.drawRightString(right, y, label)
-            else:
-                canvas.drawString(left, y, label)
+            outer(y, label)
             canvas.setStrokeColor(p.rule)
             canvas.setLineWidth(self.theme.measure.rule)
             canvas.line(left, y - g.head_rule_gap, right, y - g.head_rule_gap)
@@ -236,11 +240,7 @@ class BrochureTemplate(BaseDocTemplate):
         line = self.language["folio"].format(page=self.page, pages=total if total else "…")
         canvas.setFont(folio.fontName, folio.fontSize)
         canvas.setFillColor(folio.textColor)
-        y = g.bottom - g.foot_offset
-        if right_hand:
-            canvas.drawRightString(right, y, line)
-        else:
-            canvas.drawString(left, y, line)
+        outer(g.bottom - g.foot_offset, line)
         canvas.restoreState()
 
 
