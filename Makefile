@@ -6,12 +6,13 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: brochure test bench references clean-venv
 
-# The 2011 brochure in both products (screen and print, A5) and the print file imposed as
-# saddle-stitch sheets.
+# The 2011 brochure in every product (screen, print and archive, A5) and the print file
+# imposed as saddle-stitch sheets.
 brochure: $(STAMP)
 	$(BIN)/kennisdag-pdf build data/kennisdag-2011.yaml --profile screen -o output/kennisdag-2011.pdf
 	$(BIN)/kennisdag-pdf build data/kennisdag-2011.yaml --profile print -o output/kennisdag-2011-print.pdf
 	$(BIN)/kennisdag-pdf impose output/kennisdag-2011-print.pdf -o output/kennisdag-2011-booklet.pdf
+	$(BIN)/kennisdag-pdf build data/kennisdag-2011.yaml --profile archive -o output/kennisdag-2011-archive.pdf
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -67,6 +67,36 @@ class _Progress:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
 
+class _Counter:
+    """'verifying  ██████░░░░  12 of 40' on one line of a terminal, for loops over many
+    items: silent for the first half second, when piped, and with --quiet."""
+
+    DELAY, WIDTH = 0.5, 24
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.started = time.perf_counter()
+        self.shown = False
+        self.last = 0.0
+        self.live = sys.stderr.isatty() and not _state["quiet"]
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if not self.live or now - self.started < self.DELAY or (
+                now - self.last < 0.1 and done < total):
+            return
+        self.last, self.shown = now, True
+        filled = round(self.WIDTH * done / total) if total else self.WIDTH
+        bar = "█" * filled + "░" * (self.WIDTH - filled)
+        sys.stderr.write(f"\r{self.label}  {bar}  {done} of {total}   ")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
 EventFile = Annotated[Path, typer.Argument(help="The event's YAML file.", show_default=False)]
 
 
@@ -114,6 +144,7 @@ def _guard(action):
 class ProfileName(str, Enum):
     screen = "screen"
     print = "print"
+    archive = "archive"
 
 
 class PageSize(str, Enum):
@@ -132,7 +163,8 @@ def _size(text: str) -> int:
 
 ProfileOption = Annotated[ProfileName, typer.Option(
     "--profile", "-p", help="screen: RGB, live links, size budget. print: CMYK, bleed, "
-                            "crop marks, pages padded to a multiple of 4.",
+                            "crop marks, pages padded to a multiple of 4. archive: PDF/A-3b "
+                            "carrying its source, validated.",
     case_sensitive=False)]
 PageSizeOption = Annotated[PageSize, typer.Option(
     "--page-size", help="Trim size of the pages.", case_sensitive=False)]
@@ -163,6 +195,11 @@ def _make(event_file: Path, profile: ProfileName, page_size: PageSize,
         check_folder(target)
     else:
         check_target(target, [loaded.source, *(a.path for a in loaded.images.values())])
+    source = None
+    if chosen.archival:  # the archive copy is rendered from exactly the source it carries
+        from .published import published_event
+
+        loaded, source = published_event(loaded)
     clock = time.perf_counter()
     progress = _Progress()
     try:
@@ -174,7 +211,8 @@ def _make(event_file: Path, profile: ProfileName, page_size: PageSize,
     for warning in rendered.warnings:
         typer.echo(warning.format(), err=True)
     clock = time.perf_counter()
-    finished = finish(rendered, loaded, name=display_name(target), size_budget=budget)
+    finished = finish(rendered, loaded, name=display_name(target), size_budget=budget,
+                      source=source)
     _detail(f"finish   {time.perf_counter() - clock:.2f} s  preflight passed, "
             f"{len(finished.pdf) / 1024:.0f} kB")
     return loaded, rendered, finished, target
@@ -204,7 +242,8 @@ def build(
     page_size: PageSizeOption = PageSize.a5,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", help="Where to write the PDF (default: output/EVENT-ID.pdf for "
-                               "screen, output/EVENT-ID-print.pdf for print).",
+                               "screen, output/EVENT-ID-print.pdf for print, "
+                               "output/EVENT-ID-archive.pdf for archive).",
         show_default=False)] = None,
     max_size: MaxSizeOption = None,
 ) -> None:
@@ -335,8 +374,10 @@ def validate(event_file: EventFile) -> None:
         loaded = load(event_file)
         check_glyphs(loaded)
         day = loaded.day
+        unlisted = len(day.participants) - len(day.listed_participants)
+        hidden = f" ({unlisted} not listed)" if unlisted else ""
         _say(f"{event_file}: valid ({len(day.agenda)} agenda items, "
-             f"{len(day.participants)} participants, {len(day.theses)} theses)")
+             f"{len(day.listed_participants)} participants{hidden}, {len(day.theses)} theses)")
 
     _guard(run)
 
@@ -374,6 +415,152 @@ def impose(
              f"({booklet.sheets * 2} sheet sides), {len(booklet.pdf) / 1024:.0f} kB")
 
     _guard(run)
+
+
+@app.command()
+def extract(
+    archive_pdf: Annotated[Path, typer.Argument(
+        help="An archive PDF (made with --profile archive).", show_default=False)],
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Folder for the event file and its images (default: "
+                               "output/ARCHIVE-NAME-source/).", show_default=False)] = None,
+) -> None:
+    """Write out the event file and images an archive PDF carries, ready to rebuild."""
+
+    def run() -> None:
+        from .archive import extract as extract_source
+        from .loader import display_name
+        from .output import check_folder
+
+        folder = output or Path("output") / f"{archive_pdf.stem}-source"
+        check_folder(folder)
+        extracted = extract_source(_read_pdf(archive_pdf), display_name(archive_pdf), folder)
+        for path in extracted.files:
+            _say(str(path))
+        _say(f"rebuild: {extracted.rebuild}")
+
+    _guard(run)
+
+
+IntoOption = Annotated[Path, typer.Option(
+    "--into", help="The archive folder, with its catalogue.sqlite.", show_default=True)]
+
+
+@app.command()
+def archive(
+    event_file: EventFile,
+    into: IntoOption = Path("archive"),
+    page_size: PageSizeOption = PageSize.a5,
+    new_version: Annotated[bool, typer.Option(
+        "--new-version", help="File a changed source under an id that is already archived, "
+                              "keeping the earlier version.")] = False,
+) -> None:
+    """Build the PDF/A archive copy and file it, with its source, in the archive's catalogue."""
+
+    def run() -> None:
+        from .archive import file_publication
+        from .loader import display_name
+
+        started = time.perf_counter()
+        published, rendered, finished, target = _make(
+            event_file, ProfileName.archive, page_size, None,
+            lambda loaded, chosen: into / chosen.output_name(loaded.day.event.id),
+            folder=True)
+        filed = file_publication(into, pdf=finished.pdf, pdf_name=target.name,
+                                 source=finished.source, day=published.day,
+                                 pages=rendered.pages, new_version=new_version)
+        entry = filed.entry
+        where = display_name(into / entry.folder)
+        if not filed.new:
+            _say(f"{where}: already archived (version {entry.version}, {entry.archived_at}); "
+                 f"nothing changed")
+            return
+        _say(f"{where}/: {target.name} (PDF/A-3b, validated, {rendered.pages} pages, "
+             f"{len(finished.pdf) / 1024:.0f} kB), {finished.source.name} and its "
+             f"{len(finished.source.assets)} images, SHA256SUMS; version {entry.version}, "
+             f"{time.perf_counter() - started:.2f} s")
+
+    _guard(run)
+
+
+catalogue_app = typer.Typer(no_args_is_help=True, help="The archive's catalogue: list, "
+                                                       "search and verify what was filed.")
+app.add_typer(catalogue_app, name="catalogue")
+
+
+@catalogue_app.command("list")
+def catalogue_list(into: IntoOption = Path("archive")) -> None:
+    """Every archived publication, oldest first."""
+
+    def run() -> None:
+        from .catalogue import Catalogue
+
+        with Catalogue(into, create=False) as catalogue:
+            entries = catalogue.entries()
+        rows = [(e.date, e.id + (f" v{e.version}" if e.version > 1 else ""), e.title,
+                 f"{e.venue}, {e.city}", str(e.participants), str(e.theses), str(e.pages),
+                 e.archived_at[:10]) for e in entries]
+        _table(("date", "id", "title", "venue", "people", "theses", "pages", "archived"),
+               rows)
+        _say(f"{len(entries)} publication{'s' if len(entries) != 1 else ''} in "
+             f"{into / 'catalogue.sqlite'}")
+
+    _guard(run)
+
+
+@catalogue_app.command("search")
+def catalogue_search(
+    text: Annotated[str, typer.Argument(help="Words to find (all of them), in the title, "
+                                             "subtitle, venue or text.", show_default=False)],
+    into: IntoOption = Path("archive"),
+) -> None:
+    """Find publications by their words; accents and case do not matter."""
+
+    def run() -> None:
+        from .catalogue import Catalogue
+
+        with Catalogue(into, create=False) as catalogue:
+            hits = catalogue.search(text)
+        for hit in hits:
+            e = hit.entry
+            _say(f"{e.date}  {e.id}{f' v{e.version}' if e.version > 1 else ''}  {e.title}")
+            _say(f"    {' '.join(hit.snippet.split())}")
+        if not hits:
+            typer.echo(f"nothing found for '{text}'", err=True)
+            raise typer.Exit(1)
+
+    _guard(run)
+
+
+@catalogue_app.command("verify")
+def catalogue_verify(into: IntoOption = Path("archive")) -> None:
+    """Rehash every archived file and re-validate every PDF/A; fail naming what changed."""
+
+    def run() -> None:
+        from .archive import verify
+
+        bar = _Counter("verifying")
+        try:
+            failures, notes, checked = verify(into, progress=bar)
+        finally:
+            bar.done()
+        for note in notes:
+            typer.echo(f"{into / note.path}: {note.message}", err=True)
+        for failure in failures:
+            typer.echo(f"{into / failure.path}: {failure.message}", err=True)
+        if failures:
+            typer.echo(f"{len(failures)} problem{'s' if len(failures) > 1 else ''} in "
+                       f"{checked} files", err=True)
+            raise typer.Exit(EXIT_PREFLIGHT)
+        _say(f"{into}: {checked} files intact, every PDF/A valid")
+
+    _guard(run)
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
+    for row in (header, *rows):
+        _say("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
 
 
 @app.command()

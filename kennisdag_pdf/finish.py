@@ -12,6 +12,7 @@ from io import BytesIO
 from .errors import BadInput, PreflightFailed
 from .loader import LoadedEvent
 from .profiles import human_size
+from .published import Published
 from .render import Rendered
 
 
@@ -19,23 +20,42 @@ from .render import Rendered
 class Finished:
     pdf: bytes
     report: object  # preflight.Report
+    source: Published | None = None  # what an archive copy carries
 
 
 def finish(rendered: Rendered, loaded: LoadedEvent, *, name: str,
-           size_budget: int | None = None) -> Finished:
+           size_budget: int | None = None, source: Published | None = None) -> Finished:
+    """source: the published source an archival profile embeds (published.published_event)."""
     from .preflight import preflight
 
     profile = rendered.profile
     pdf = rendered.pdf
     if profile.strip_annotations:
         pdf = _without_annotations(pdf)
+    if profile.archival:
+        if source is None:
+            raise ValueError("the archive profile needs the published source to embed")
+        pdf = _archival(rendered, pdf, source, name)
     budget = size_budget if size_budget is not None else profile.size_budget
     if budget is not None and len(pdf) > budget:
         raise _over_budget(rendered, loaded, len(pdf), budget, name)
-    report = preflight(pdf, profile=profile.name, name=name, size_budget=budget)
+    # make_archive has just validated these very bytes as PDF/A: no need to do it twice.
+    report = preflight(pdf, profile=profile.name, name=name, size_budget=budget,
+                       validate_pdfa=False)
     if not report.passed:
         raise PreflightFailed(name, report.lines())
-    return Finished(pdf, report)
+    return Finished(pdf, report, source if profile.archival else None)
+
+
+def _archival(rendered: Rendered, pdf: bytes, source: Published, name: str) -> bytes:
+    from .pdfa import ArchiveMetadata, make_archive
+
+    info = rendered.info
+    meta = ArchiveMetadata(
+        title=info.title, description=info.subject, creators=list(info.authors),
+        event_date=info.event_date, language=info.language,
+        keywords=list(info.keywords), tool=info.creator, built=info.built)
+    return make_archive(pdf, source, meta, name=name)
 
 
 def _without_annotations(pdf: bytes) -> bytes:

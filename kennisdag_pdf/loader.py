@@ -17,6 +17,7 @@ import typing
 import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from io import BytesIO
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -83,6 +84,7 @@ class ImageAsset:
     rel: str = ""  # the path as written in the YAML file
     fields: tuple[SourcePath, ...] = ()  # every field that names this file
     cmyk: Any = None  # the source's own CMYK pixels, when it has them (kept for print)
+    data: bytes = field(default=b"", repr=False)  # the file as read, for the archive's copy
 
 
 @dataclass(frozen=True)
@@ -522,7 +524,8 @@ def _load_image(folder: Path, rel: str) -> ImageAsset:
     from PIL import Image, ImageOps
 
     path = resolve_asset(folder, rel)
-    head = path.read_bytes()[:64]
+    data = path.read_bytes()  # read once: the pixels and an archive's copy come from these bytes
+    head = data[:64]
     if not head:
         raise AssetProblem(f"'{rel}' is an empty file")
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
@@ -532,7 +535,7 @@ def _load_image(folder: Path, rel: str) -> ImageAsset:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             # Only the two formats a brochure needs: Pillow would run Ghostscript for EPS.
-            with Image.open(path, formats=["PNG", "JPEG"]) as im:
+            with Image.open(BytesIO(data), formats=["PNG", "JPEG"]) as im:
                 if getattr(im, "is_animated", False):
                     raise AssetProblem(f"'{rel}' is animated; use a still PNG or JPEG")
                 im.load()
@@ -556,7 +559,8 @@ def _load_image(folder: Path, rel: str) -> ImageAsset:
         if isinstance(exc, OSError) and "truncated" in str(exc):
             raise AssetProblem(f"'{rel}' is truncated (the file is incomplete)") from None
         raise AssetProblem(f"'{rel}' is not a readable PNG or JPEG image") from None
-    return ImageAsset(path, rgb.width, rgb.height, rgb, format=kind or "PNG", cmyk=press)
+    return ImageAsset(path, rgb.width, rgb.height, rgb, format=kind or "PNG", cmyk=press,
+                      data=data)
 
 
 def _flatten(im: Any) -> Any:

@@ -156,6 +156,9 @@ class Participant(_Model):
     host: bool = Field(False, description="Hosts are listed after the guests.")
     sort_as: PlainText | None = Field(
         None, description="Overrides the surname used for sorting (rarely needed).")
+    listed: bool = Field(
+        True, description="false: someone who asked not to be named. Kept in your file, "
+                          "printed in no PDF and left out of the archive's copy of the source.")
 
 
 class Chapter(_Model):
@@ -197,6 +200,11 @@ class KnowledgeDay(_Model):
         None, description="Sentence pointing to the photos; a link when event.photos_url is set.")
     photos: list[Photo] = Field(default_factory=list,
                                 description="Photos of the day, printed on their own pages.")
+
+    @property
+    def listed_participants(self) -> list[Participant]:
+        """The participants the brochure may name (privacy: `listed: false` is never printed)."""
+        return [p for p in self.participants if p.listed]
 
 
 SourcePath = tuple[str | int, ...]

@@ -29,7 +29,7 @@ COLOUR_OPERATORS = {"rg": "DeviceRGB", "RG": "DeviceRGB", "k": "DeviceCMYK",
 @dataclass(frozen=True)
 class Finding:
     level: str  # "fail" | "warn" | "info"
-    topic: str  # "pages" | "boxes" | "fonts" | "colour" | "images" | "size"
+    topic: str  # "pages" | "boxes" | "fonts" | "colour" | "images" | "size" | "pdf/a"
     message: str
 
 
@@ -65,7 +65,7 @@ class Report:
 
     def lines(self) -> list[str]:
         out = [f"{self.name}: {self.profile} profile"]
-        for topic in ("pages", "boxes", "fonts", "colour", "images", "size"):
+        for topic in ("pages", "boxes", "fonts", "colour", "images", "size", "pdf/a"):
             for finding in (f for f in self.findings if f.topic == topic):
                 mark = {"fail": "FAIL ", "warn": "warn ", "info": ""}[finding.level]
                 out.append(f"  {topic:<8} {mark}{finding.message}")
@@ -76,9 +76,14 @@ class Report:
 
 
 def detect_profile(data: bytes) -> str:
-    """'print' when the first page has bleed around its trim, otherwise 'screen'."""
+    """'archive' for a file that claims PDF/A, 'print' when the first page has bleed around
+    its trim, otherwise 'screen'."""
     import pikepdf
 
+    from .pdfa import is_pdfa
+
+    if is_pdfa(data):
+        return "archive"
     try:
         with pikepdf.open(BytesIO(data)) as pdf:
             page = pdf.pages[0].obj
@@ -92,7 +97,7 @@ def detect_profile(data: bytes) -> str:
 
 
 def preflight(data: bytes, *, profile: str, name: str, size_budget: int | None = None,
-              bleed: float = MARKS.bleed) -> Report:
+              bleed: float = MARKS.bleed, validate_pdfa: bool = True) -> Report:
     import pikepdf
 
     try:
@@ -112,6 +117,8 @@ def preflight(data: bytes, *, profile: str, name: str, size_budget: int | None =
         check.colours_found()
         check.images_found()
         check.size(len(data), size_budget)
+        if PROFILES[profile].archival and validate_pdfa:
+            check.pdfa(data)
         return Report(name, profile, len(pdf.pages), check.trim_mm, len(data),
                       tuple(check.findings), tuple(check.image_uses()),
                       frozenset(check.spaces), tuple(sorted(check.fonts)))
@@ -425,6 +432,16 @@ class _Checker:
                 self.add("warn", "images", f"{text}: under {rules.warn_dpi:.0f} dpi")
             else:
                 self.add("info", "images", text)
+
+    def pdfa(self, data: bytes) -> None:
+        """The archive's promise: approved by pikepdf's PDF/A validator (veraPDF's rules)."""
+        from .pdfa import FLAVOUR, validate
+
+        problems = validate(data)
+        for line in problems:
+            self.add("fail", "pdf/a", line)
+        if not problems:
+            self.add("info", "pdf/a", f"PDF/A-{FLAVOUR} approved by the validator")
 
     def size(self, size: int, budget: int | None) -> None:
         if budget is None or size <= budget:

@@ -1,8 +1,8 @@
 """The finished products of one brochure: one table of options, plus a finishing step each.
 
 Layout code never asks which profile it is making; it reads the options it needs (colour
-space, bleed, how links appear) from the Profile it is handed. A new product, such as the
-archive, is one more row here and one more finishing function in finish.py.
+space, bleed, how links appear) from the Profile it is handed. A new product is one more
+row here and, when it needs one, one more finishing step in finish.py.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class Profile:
     size_budget: int | None  # bytes the file may take; None: no limit
     show_outline: bool  # open the PDF with its bookmarks visible
     strip_annotations: bool  # paper cannot be clicked: no link annotations in the file
+    archival: bool = False  # PDF/A-3b, validated, carrying its published source (pdfa.py)
 
     def output_name(self, event_id: str) -> str:
         return f"{event_id}{self.suffix}.pdf"
@@ -49,6 +50,13 @@ PROFILES: dict[str, Profile] = {
         # Like Acrobat's press presets: only images far finer than the press shows are resampled.
         page_multiple=4, printed_links=True, image_dpi=300, resample_above=1.5, warn_dpi=300, min_dpi=150,
         size_budget=None, show_outline=False, strip_annotations=True),
+    "archive": Profile(
+        name="archive", summary="PDF/A-3b with its source and images embedded, validated",
+        # RGB: a PDF/A file has one output intent, sRGB here, so the CMYK print file cannot
+        # be the archive copy. Images as for print: someone may print it in twenty years.
+        suffix="-archive", colour_space="rgb", bleed=0, crop_marks=False, page_multiple=1,
+        printed_links=False, image_dpi=300, resample_above=1.5, warn_dpi=None, min_dpi=None,
+        size_budget=None, show_outline=True, strip_annotations=False, archival=True),
 }
 
 DEFAULT_PROFILE = "screen"

@@ -14,7 +14,7 @@ from io import BytesIO
 
 from . import __version__
 from .errors import BadInput, Problem
-from .i18n import join_names, language
+from .i18n import Language, join_names, language
 from .images import Placement
 from .loader import LoadedEvent
 from .profiles import DEFAULT_PAGE_SIZE, DEFAULT_PROFILE, PROFILES, Profile
@@ -37,11 +37,41 @@ def configure_reportlab() -> None:
     rl_config.hyphenationLang = ""  # hyphenation is set per style, by the event's language
 
 
-def build_date(event_date: dt.date) -> dt.date:
+def build_time(event_date: dt.date) -> dt.datetime:
+    """When the brochure counts as made: SOURCE_DATE_EPOCH, otherwise the day of the event
+    (midnight UTC), so that the same input always gives the same bytes."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
-    return event_date
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    return dt.datetime(event_date.year, event_date.month, event_date.day, tzinfo=dt.timezone.utc)
+
+
+def build_date(event_date: dt.date) -> dt.date:
+    return build_time(event_date).date()
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What the PDF says about itself (its Info dictionary, and an archive's XMP packet)."""
+
+    title: str
+    subject: str
+    authors: tuple[str, ...]
+    keywords: tuple[str, ...]
+    language: str  # BCP 47
+    event_date: dt.date
+    built: dt.datetime
+    creator: str = TOOL
+
+
+def document_info(event, lang: Language) -> DocumentInfo:
+    return DocumentInfo(
+        title=event.title,
+        subject=event.subtitle or lang["subject"].format(
+            date=lang.date(event.date), venue=event.venue, city=event.city),
+        authors=tuple(org.name for org in event.organisers),
+        keywords=tuple(k.strip() for k in lang["keywords"].split(",")) + (event.id,),
+        language=lang.pdf_lang, event_date=event.date, built=build_time(event.date))
 
 
 @contextmanager
@@ -77,6 +107,7 @@ class Rendered:
     images: tuple[Placement, ...] = ()
     warnings: tuple[Problem, ...] = ()
     passes: int = 0  # layout passes it took to settle contents and page numbers
+    info: DocumentInfo | None = None
 
 
 def render(loaded: LoadedEvent, profile: Profile | None = None,
@@ -102,14 +133,12 @@ def render(loaded: LoadedEvent, profile: Profile | None = None,
         _, _, width, height = theme.page.cover_image_box()
         cover_art = shop.place(loaded.images[event.cover_image], width, height, crop=True)
     buffer = BytesIO()
-    title = event.title
+    info = document_info(event, lang)
     doc = BrochureTemplate(
-        buffer, theme=theme, lang=lang, profile=profile, title=title,
-        subject=event.subtitle or lang["subject"].format(
-            date=lang.date(event.date), venue=event.venue, city=event.city),
-        author=join_names([org.name for org in event.organisers], lang),
-        keywords=[k.strip() for k in lang["keywords"].split(",")] + [event.id],
-        creator=TOOL, cover_art=cover_art, progress=progress)
+        buffer, theme=theme, lang=lang, profile=profile, title=info.title,
+        subject=info.subject, author=join_names(list(info.authors), lang),
+        keywords=list(info.keywords), creator=info.creator, cover_art=cover_art,
+        progress=progress)
     padding = 0
 
     def story(pad: int) -> list:
@@ -126,7 +155,7 @@ def render(loaded: LoadedEvent, profile: Profile | None = None,
     placements = tuple(shop.placements.values())
     warnings = _check_resolution(loaded, placements, profile)
     return Rendered(buffer.getvalue(), doc.page_count.current or 0, profile, padding,
-                    placements, warnings, doc.passes)
+                    placements, warnings, doc.passes, info)
 
 
 def _check_resolution(loaded: LoadedEvent, placements: tuple[Placement, ...],

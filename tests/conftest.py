@@ -49,6 +49,7 @@ class Finished:
     result: Rendered
     pdf: bytes
     path: Path
+    source: object = None  # published.Published, for the archive profile
 
 
 def build_to(tmp: Path, name: str) -> Built:
@@ -66,11 +67,26 @@ def finish_to(tmp: Path, name: str, profile: str, page_size: str = "a5") -> Fini
 
     loaded = load(DATA / name)
     chosen = PROFILES[profile]
+    source = None
+    if chosen.archival:
+        from kennisdag_pdf.published import published_event
+
+        loaded, source = published_event(loaded)
     result = render(loaded, chosen, page_size)
     path = tmp / chosen.output_name(f"{loaded.day.event.id}-{page_size}")
-    finished = finish(result, loaded, name=path.name)
+    finished = finish(result, loaded, name=path.name, source=source)
     path.write_bytes(finished.pdf)
-    return Finished(loaded, result, finished.pdf, path)
+    return Finished(loaded, result, finished.pdf, path, source)
+
+
+@pytest.fixture(scope="session")
+def archive_2011(tmp_path_factory) -> Finished:
+    return finish_to(tmp_path_factory.mktemp("archive"), "kennisdag-2011.yaml", "archive")
+
+
+@pytest.fixture(scope="session")
+def archive_en(tmp_path_factory) -> Finished:
+    return finish_to(tmp_path_factory.mktemp("archive"), "example-en.yaml", "archive")
 
 
 @pytest.fixture(scope="session")

@@ -239,7 +239,7 @@ def test_json_schema_nested_models_also_forbid_extra_keys():
     for name in ("Event", "Participant", "Thesis", "Conclusions", "Organiser"):
         assert definitions[name]["additionalProperties"] is False, name
     assert set(definitions["Participant"]["properties"]) == {
-        "name", "organisation", "role", "host", "sort_as"}
+        "name", "organisation", "role", "host", "sort_as", "listed"}
 
 
 @pytest.mark.parametrize("text", ["jan@example.nl", "Mail a.b+c@sub.example.org gerust",

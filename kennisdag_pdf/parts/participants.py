@@ -55,12 +55,13 @@ def affiliation(person: Participant) -> str:
 
 def build(loaded: LoadedEvent, ctx: Context) -> list:
     day = loaded.day
-    if not day.participants:
+    people = day.listed_participants
+    if not people:
         return []
     story: list = [part_heading(ctx, ctx.lang["participants"], "participants")]
     story += ctx.body(day.participants_intro)
-    guests = sorted_people([p for p in day.participants if not p.host])
-    hosts = sorted_people([p for p in day.participants if p.host])
+    guests = sorted_people([p for p in people if not p.host])
+    hosts = sorted_people([p for p in people if p.host])
     story += people_tables(guests, ctx)
     if hosts:
         if guests:
