@@ -7,6 +7,7 @@ notes and for comparing one change with the next on the same machine.
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -19,9 +20,12 @@ CLI = [sys.executable, "-c", "from kennisdag_pdf.cli import main; main()"]
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 
 
-def whole_process(args: list[str]) -> float:
+def whole_process(args: list[str], fresh=None) -> float:
+    """Median wall time of the CLI in a new process; fresh() resets state before each run."""
     times = []
     for _ in range(RUNS):
+        if fresh:
+            fresh()
         started = time.perf_counter()
         subprocess.run([*CLI, *args], check=True, capture_output=True, cwd=ROOT)
         times.append(time.perf_counter() - started)
@@ -60,19 +64,28 @@ def main() -> None:
             ("kennisdag-pdf build (2011), print A4, whole process",
              whole_process(["build", str(event), "--profile", "print", "--page-size", "a4",
                             "-o", str(Path(tmp) / "p4.pdf")])),
+            ("kennisdag-pdf build (2011), archive (PDF/A-3b), whole process",
+             whole_process(["build", str(event), "--profile", "archive", "-o",
+                            str(Path(tmp) / "a.pdf")])),
+            ("kennisdag-pdf archive (2011) into a new folder, whole process",
+             whole_process(["archive", str(event), "--into", str(Path(tmp) / "archive")],
+                           fresh=lambda: shutil.rmtree(Path(tmp) / "archive",
+                                                       ignore_errors=True))),
             ("kennisdag-pdf impose (2011 print)",
              whole_process(["impose", printed, "-o", str(Path(tmp) / "b.pdf")])),
             ("kennisdag-pdf check (2011 print)", whole_process(["check", printed])),
         ]
-        sizes = {name: Path(tmp, name).stat().st_size for name in ("b.pdf", "p.pdf", "p4.pdf")}
+        sizes = {name: Path(tmp, name).stat().st_size
+                 for name in ("b.pdf", "p.pdf", "p4.pdf", "a.pdf")}
     load_s, render_s, pages, size = in_process(event)
     rows += [("load + validate (2011), in process", load_s),
              ("render (2011), in process, warm", render_s)]
     print(f"medians of {RUNS} runs, Python {sys.version.split()[0]}, {os.cpu_count()} cores")
     for label, seconds in rows:
-        print(f"  {label:<52} {seconds:7.3f} s")
+        print(f"  {label:<64} {seconds:7.3f} s")
     print(f"  2011 brochure, screen A5: {pages} pages, {size / 1024:.0f} kB")
-    print("  2011 print A5: {p:.0f} kB, print A4: {p4:.0f} kB, booklet: {b:.0f} kB".format(
+    print("  2011 print A5: {p:.0f} kB, print A4: {p4:.0f} kB, booklet: {b:.0f} kB, "
+          "archive: {a:.0f} kB".format(
         **{k.removesuffix(".pdf"): v / 1024 for k, v in sizes.items()}))
 
 

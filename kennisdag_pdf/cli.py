@@ -526,8 +526,7 @@ def catalogue_search(
             _say(f"{e.date}  {e.id}{f' v{e.version}' if e.version > 1 else ''}  {e.title}")
             _say(f"    {' '.join(hit.snippet.split())}")
         if not hits:
-            typer.echo(f"nothing found for '{text}'", err=True)
-            raise typer.Exit(1)
+            _say(f"no publication has all of these words: {text}")
 
     _guard(run)
 
@@ -567,14 +566,15 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
 def check(
     pdf: PdfFile,
     profile: Annotated[Optional[ProfileName], typer.Option(
-        "--profile", "-p", help="Which product's rules to apply (default: print when the "
-                                "file has bleed, otherwise screen).", case_sensitive=False,
+        "--profile", "-p", help="Which product's rules to apply (default: archive when the "
+                                "file claims PDF/A, print when it has bleed, otherwise "
+                                "screen).", case_sensitive=False,
         show_default=False)] = None,
     max_size: Annotated[Optional[str], typer.Option(
         "--max-size", metavar="SIZE", help="Size budget (default: the profile's; 2MB for "
                                            "screen).", show_default=False)] = None,
 ) -> None:
-    """Preflight a finished PDF: pages, boxes, fonts, colours, images and size; pass or fail."""
+    """Preflight a finished PDF: pages, boxes, fonts, colours, images, size, PDF/A; pass or fail."""
 
     def run() -> None:
         from .loader import display_name
