@@ -82,13 +82,18 @@ def validate(data: bytes) -> list[str]:
 
 
 def violations(report) -> list[str]:
-    """'clause 6.2.11.4.1: font … not embedded (obj 12 0)': the clause of ISO 19005 first."""
-    lines = []
+    """'clause 6.3.2-1: annotation dictionaries shall contain /F (obj 4 0 and 30 more)':
+    one line per clause and message, the clause of ISO 19005 first."""
+    grouped: dict[tuple[str, str, str], list[str]] = {}
     for finding in report.findings:
-        rule = finding.rule
+        grouped.setdefault((finding.rule, finding.message, finding.kind), []).append(
+            finding.where)
+    lines = []
+    for (rule, message, kind), places in grouped.items():
         clause = f"clause {rule.split(':', 1)[1]}" if rule.startswith("ISO") else rule
-        kind = "" if finding.kind == "violation" else " (a construct the validator cannot approve)"
-        lines.append(f"{clause}{kind}: {finding.message} ({finding.where})")
+        note = "" if kind == "violation" else " (a construct the validator cannot approve)"
+        more = f" and {len(places) - 1} more" if len(places) > 1 else ""
+        lines.append(f"{clause}{note}: {message} ({places[0]}{more})")
     return lines
 
 

@@ -175,3 +175,24 @@ def test_embedded_source_refuses_a_pdf_without_one(screen_en):
 
 def test_data_folder_is_untouched_by_the_fixtures():
     assert not list(DATA.glob("*.pdf"))
+
+
+@pytest.mark.parametrize("command", ["build", "archive"])
+def test_a_file_the_validator_refuses_is_never_written(monkeypatch, tmp_path, command):
+    """Sabotage the repair step: the build must fail naming clauses and leave nothing."""
+    from typer.testing import CliRunner
+
+    import pikepdf.pdfa
+
+    from kennisdag_pdf import cli
+
+    monkeypatch.setattr(pikepdf.pdfa, "prepare", lambda *args, **kwargs: None)
+    target = ["-o", str(tmp_path / "a.pdf"), "-p", "archive"] if command == "build" else \
+        ["--into", str(tmp_path / "archive")]
+    result = CliRunner().invoke(cli.app, [command, str(DATA / "example-en.yaml"), *target])
+    assert result.exit_code == 3, result.output
+    lines = result.output.splitlines()
+    assert any(line.startswith("  pdf/a    FAIL clause 6.") for line in lines), lines
+    assert lines[-1].endswith("failed its preflight checks; nothing was written")
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert files == []
