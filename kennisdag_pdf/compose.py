@@ -1,7 +1,7 @@
 """Loaded event → story: the document parts in their order, with their page rules.
 
 Each part is a pure function in parts/; this module only decides the order and where a part
-starts a new page. It runs once per layout pass (see document.build_in_passes).
+starts a new page, and hands the contents list the entries of the headings that follow it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from .images import ImageShop
 from .loader import LoadedEvent
 from .parts import (chapters, closing, colophon, conclusions, contents, cover, opening,
                     participants, photos, theses)
-from .parts.base import TEMPLATE_BACK, TEMPLATE_BODY, BlankPage, Context
+from .parts.base import TEMPLATE_BACK, TEMPLATE_BODY, Context, FillSheet
 from .profiles import Profile
 from .theme import theme_for
 
@@ -47,8 +47,7 @@ def make_context(lang: Language, profile: Profile, page_size: str, *, build_date
     theme = theme_for(lang.hyphenation, page_size, colour_space=profile.colour_space,
                       bleed=profile.bleed)
     return Context(theme=theme, lang=lang, build_date=build_date, version=version,
-                   contents=contents.table_of_contents(theme), profile=profile,
-                   images=ImageShop(profile))
+                   profile=profile, images=ImageShop(profile))
 
 
 def compose(loaded: LoadedEvent, ctx: Context) -> list:
@@ -61,7 +60,10 @@ def compose(loaded: LoadedEvent, ctx: Context) -> list:
         story.append(PageBreak() if rule.new_page else CondPageBreak(ctx.theme.page.text_height / 3))
         story += flowables
     # Blanks to fill the last sheet go before the back cover, never inside the content.
-    for _ in range(ctx.padding):
-        story += [PageBreak(), BlankPage()]
+    story.append(FillSheet(ctx.profile.page_multiple, following=1))
     story += [NextPageTemplate(TEMPLATE_BACK), PageBreak(), *colophon.build(loaded, ctx)]
+    entries = contents.entries_in(story)
+    for flowable in story:
+        if isinstance(flowable, contents.ContentsList):
+            flowable.fill(entries)
     return story

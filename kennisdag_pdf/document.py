@@ -1,53 +1,32 @@
 """The one document template: page templates, running heads, folios, contents and outline.
 
 Headings and markers in the story carry their outline entries (parts/base.py); this template
-turns them into bookmarks, contents lines and running heads, and stamps 'pagina 3 van 16' with
-the page count settled by the contents passes (PageCount below).
+turns them into bookmarks and running heads. The document is laid out once: what depends on
+pages that do not exist yet ('pagina 3 van 16', the page numbers in the contents) is drawn as
+a *late form*, a form XObject placed where it belongs during layout and written after the last
+page, when every number is known. ReportLab resolves a form by name at save time.
 """
 
 from __future__ import annotations
 
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
-from reportlab.platypus.doctemplate import ActionFlowable
-from reportlab.platypus.tableofcontents import IndexingFlowable
+from dataclasses import dataclass
+from typing import Callable
 
-from . import text
+from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate
+from reportlab.platypus.doctemplate import ActionFlowable
+
 from .i18n import Language
 from .parts.base import (TEMPLATE_BACK, TEMPLATE_BODY_LEFT, TEMPLATE_BODY_RIGHT,
-                         TEMPLATE_COVER)
+                         TEMPLATE_COVER, BlankPage, FillSheet)
 from .profiles import Profile
 from .theme import MARKS, Theme
 
 
-class PageCount(IndexingFlowable):
-    """An indexing flowable: multiBuild runs again until the page count stops changing.
-
-    'Page x of y' needs y before the last page exists. Each pass stamps the count of the pass
-    before; the contents already need a second pass, so this rarely costs one more.
-    """
-
-    _ZEROSIZE = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.previous: int | None = None
-        self.current: int | None = None
-
-    def beforeBuild(self) -> None:
-        self.previous, self.current = self.current, None
-
-    def notify(self, kind: str, stuff: object) -> None:
-        if kind == "PageCount":
-            self.current = int(stuff)  # type: ignore[call-overload]
-
-    def isSatisfied(self) -> bool:
-        return self.previous is not None and self.previous == self.current
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        return (0, 0)
-
-    def draw(self) -> None:
-        pass
+@dataclass(frozen=True)
+class LateForm:
+    name: str
+    bbox: tuple[float, float, float, float]  # around the point where it was placed
+    draw: Callable  # (canvas, pages: key → page number) → None, in the form's own space
 
 
 class BrochureTemplate(BaseDocTemplate):
@@ -66,9 +45,11 @@ class BrochureTemplate(BaseDocTemplate):
         self.language = lang
         self.profile = profile
         self.cover_art = cover_art  # a Placement drawn full-bleed across the top of the cover
-        self.progress = progress  # called (pass, pages done, pages expected or None) per page
-        self.passes = 0
-        self.page_count = PageCount()
+        self.progress = progress  # called (pages done) after every page
+        self.pages = 0
+        self.padding = 0  # blank pages added to fill the last sheet
+        self.key_pages: dict[str, int] = {}  # outline key → the page its heading is on
+        self._late_forms: list[LateForm] = []
         self._part_title: str | None = None
         self._head: str | None = None
         self._flowables_on_page = 0
@@ -105,61 +86,48 @@ class BrochureTemplate(BaseDocTemplate):
             PageTemplate(TEMPLATE_BACK, [back], onPage=self._begin_page, pagesize=g.size),
         ]
 
-    # --- passes -------------------------------------------------------------------------------
+    # --- layout -----------------------------------------------------------------------------
 
-    def build_in_passes(self, make_story, contents, max_passes: int = 10) -> int:
-        """multiBuild, but with a freshly composed story for every pass.
+    def lay_out(self, story: list) -> None:
+        """Lay the story out once, then write the late forms and save."""
+        self._doSave = 0
+        self.build(story)
+        canvas = self.canv
+        pages = {**self.key_pages, "": self.pages}
+        for form in self._late_forms:
+            canvas.beginForm(form.name, *form.bbox)
+            form.draw(canvas, pages)
+            canvas.endForm()
+        canvas.save()
 
-        ReportLab's multiBuild lays out the same flowables again on each pass, and a Paragraph
-        laid out twice can lose a hard hyphen it broke at ('T-Mobile' became 'TMo-bile' in
-        the 2011 report). Composing is cheap next to layout, so each pass gets new flowables;
-        only the indexing flowables (contents, page count) carry over.
-        """
-        self._indexingFlowables = [self.page_count, contents]
-        self._doSave = 0
-        edits: list = []
-        self._multiBuildEdits = edits.append
-        passes = 0
-        padding = 0
-        while True:
-            passes += 1
-            self.passes = passes
-            for indexing in self._indexingFlowables:
-                indexing.beforeBuild()
-            if self.page_count.previous is not None:
-                # Blank pages fill the last sheet; the page count they settle on is checked
-                # like any other: one more pass at most.
-                content = self.page_count.previous - padding
-                padding = -content % self.profile.page_multiple
-            self.build([self.page_count, *make_story(padding)])
-            for indexing in self._indexingFlowables:
-                indexing.afterBuild()
-            if self._allSatisfied():
-                break
-            if passes >= max_passes:
-                raise IndexError(f"contents and page numbers not settled after {passes} passes")
-            while edits:
-                edit = edits.pop(0)
-                edit[0](*edit[1:])
-        self._doSave = 0
-        self.canv.save()
-        del self._multiBuildEdits
-        return passes
+    def late_form(self, canvas, name: str, origin: tuple[float, float],
+                  bbox: tuple[float, float, float, float], draw: Callable) -> None:
+        """Place form `name` at origin now; draw(canvas, pages) fills it after layout."""
+        canvas.saveState()
+        canvas.translate(*origin)
+        canvas.doForm(name)
+        canvas.restoreState()
+        self._late_forms.append(LateForm(name, bbox, draw))
+
+    def handle_flowable(self, flowables) -> None:  # noqa: N802
+        if isinstance(flowables[0], FillSheet):
+            fill = flowables.pop(0)
+            # The page in progress is the last one with content; `following` pages come after.
+            self.padding = -(self.page + fill.following) % fill.multiple
+            flowables[0:0] = [item for _ in range(self.padding)
+                              for item in (PageBreak(), BlankPage())]
+            return
+        super().handle_flowable(flowables)
 
     def beforeDocument(self) -> None:  # noqa: N802
         self._part_title = None
-        self._pages_done = 0
         if self.profile.show_outline:
             self.canv.showOutline()
 
     def afterPage(self) -> None:  # noqa: N802
-        self._pages_done += 1
+        self.pages += 1
         if self.progress is not None:
-            self.progress(self.passes, self._pages_done, self.page_count.previous)
-
-    def _endBuild(self) -> None:  # noqa: N802 (ReportLab's end-of-pass hook)
-        super()._endBuild()
-        self.notify("PageCount", self._pages_done)
+            self.progress(self.pages)
 
     # --- headings ------------------------------------------------------------------------------
 
@@ -170,9 +138,7 @@ class BrochureTemplate(BaseDocTemplate):
             for entry in entries:
                 canvas.bookmarkPage(entry.key)
                 canvas.addOutlineEntry(entry.title, entry.key, level=entry.level, closed=False)
-                if entry.in_contents:
-                    self.notify("TOCEntry", (entry.level, text.plain(entry.title), self.page,
-                                             entry.key))
+                self.key_pages[entry.key] = self.page
             if getattr(flowable, "opens_part", False) and self._flowables_on_page == 0:
                 self._suppress_head = True
             if getattr(flowable, "running_head", None):
@@ -235,13 +201,28 @@ class BrochureTemplate(BaseDocTemplate):
             canvas.setStrokeColor(p.rule)
             canvas.setLineWidth(self.theme.measure.rule)
             canvas.line(left, y - g.head_rule_gap, right, y - g.head_rule_gap)
-        folio = styles["folio"]
-        total = self.page_count.previous
-        line = self.language["folio"].format(page=self.page, pages=total if total else "…")
-        canvas.setFont(folio.fontName, folio.fontSize)
-        canvas.setFillColor(folio.textColor)
-        outer(g.bottom - g.foot_offset, line)
         canvas.restoreState()
+        self._place_folio(canvas, right_hand, left, right)
+
+    def _place_folio(self, canvas, right_hand: bool, left: float, right: float) -> None:
+        """'pagina 3 van 16' at the outer edge; the page count is known only after layout."""
+        style = self.theme.styles["folio"]
+        page, template = self.page, self.language["folio"]
+        width = self.theme.page.text_width  # room enough for any folio
+
+        def draw(form, pages) -> None:
+            form.setFont(style.fontName, style.fontSize)
+            form.setFillColor(style.textColor)
+            line = template.format(page=page, pages=pages[""])
+            if right_hand:
+                form.drawRightString(0, 0, line)
+            else:
+                form.drawString(0, 0, line)
+
+        y = self.theme.page.bottom - self.theme.page.foot_offset
+        bbox = (-width, -style.fontSize, 0, style.leading) if right_hand else \
+            (0, -style.fontSize, width, style.leading)
+        self.late_form(canvas, f"folio-{page}", (right if right_hand else left, y), bbox, draw)
 
 
 def _press_options(profile: Profile, g) -> dict:

@@ -46,8 +46,9 @@ class Placement:
 class ImageShop:
     """Prepares each image once per size for one profile, and remembers every placement.
 
-    The layout runs in several passes; converting a large photo to CMYK each time would cost
-    more than the layout itself, hence the cache.
+    An image placed more than once at the same size (a flowable that is wrapped again after a
+    split, a build that renders twice) is prepared once: converting a large photo to CMYK
+    costs more than laying out a page.
     """
 
     profile: Profile

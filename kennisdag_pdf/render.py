@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from io import BytesIO
 
 from . import __version__
@@ -106,7 +106,6 @@ class Rendered:
     padding: int = 0  # blank pages added before the back cover
     images: tuple[Placement, ...] = ()
     warnings: tuple[Problem, ...] = ()
-    passes: int = 0  # layout passes it took to settle contents and page numbers
     info: DocumentInfo | None = None
 
 
@@ -139,23 +138,16 @@ def render(loaded: LoadedEvent, profile: Profile | None = None,
         subject=info.subject, author=join_names(list(info.authors), lang),
         keywords=list(info.keywords), creator=info.creator, cover_art=cover_art,
         progress=progress)
-    padding = 0
-
-    def story(pad: int) -> list:
-        nonlocal padding
-        padding = pad
-        return compose(loaded, replace(ctx, padding=pad))
-
     try:
         with _source_date(day):
-            doc.build_in_passes(story, ctx.contents)
+            doc.lay_out(compose(loaded, ctx))
     except LayoutError as exc:
         raise BadInput([Problem(0, 0, "", f"layout failed: {_first_line(exc)}",
                                 loaded.source_map.file)]) from None
     placements = tuple(shop.placements.values())
     warnings = _check_resolution(loaded, placements, profile)
-    return Rendered(buffer.getvalue(), doc.page_count.current or 0, profile, padding,
-                    placements, warnings, doc.passes, info)
+    return Rendered(buffer.getvalue(), doc.pages, profile, doc.padding, placements, warnings,
+                    info)
 
 
 def _check_resolution(loaded: LoadedEvent, placements: tuple[Placement, ...],

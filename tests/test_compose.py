@@ -48,9 +48,20 @@ def test_an_event_with_only_the_required_fields():
     assert not any(a is PageBreak and b is PageBreak for a, b in zip(kinds, kinds[1:]))
 
 
-def test_every_pass_gets_new_flowables(brochure_2011):
+def test_every_story_is_new(brochure_2011):
     """ReportLab damages paragraphs it lays out twice; compose must never hand out old ones."""
     ctx = context()
     first, second = compose(brochure_2011.loaded, ctx), compose(brochure_2011.loaded, ctx)
-    shared = {id(f) for f in first} & {id(f) for f in second}
-    assert shared == {id(ctx.contents)}
+    assert {id(f) for f in first} & {id(f) for f in second} == set()
+
+
+def test_the_contents_list_every_heading_that_follows_it(brochure_2011):
+    from kennisdag_pdf.parts.contents import ContentsList
+
+    story = compose(brochure_2011.loaded, context())
+    listing = next(f for f in story if isinstance(f, ContentsList))
+    titles = [entry.title for entry in listing.lines]
+    assert titles[:3] == ["Opening", "Agenda", "Deelnemers"]
+    assert "Inhoud" not in titles and titles[-1] == "Colofon"
+    theses = [t for t in titles if t.startswith("Stelling ")]
+    assert len(theses) == len(brochure_2011.loaded.day.theses)

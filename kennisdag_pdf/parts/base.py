@@ -35,10 +35,8 @@ class Context:
     lang: Language
     build_date: dt.date
     version: str
-    contents: Flowable  # the one TableOfContents that collects entries across passes
     profile: Profile
     images: ImageShop
-    padding: int = 0  # blank pages before the back cover (print: up to a multiple of 4)
 
     def body(self, value: str | None, style: str = "body") -> list[Flowable]:
         if not value:
@@ -136,6 +134,28 @@ class BlankPage(Flowable):
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         return (0, 1)
+
+    def draw(self) -> None:
+        pass
+
+
+class FillSheet(Flowable):
+    """Where blank pages go, if any, so that the page count is a multiple of `multiple`
+    (4 for a saddle-stitched booklet) with `following` pages still to come.
+
+    The document template replaces it by the blanks when it reaches it: only then is the
+    number of pages before it known.
+    """
+
+    _ZEROSIZE = 1
+
+    def __init__(self, multiple: int, following: int) -> None:
+        super().__init__()
+        self.multiple = multiple
+        self.following = following
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return (0, 0)
 
     def draw(self) -> None:
         pass
