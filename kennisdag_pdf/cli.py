@@ -42,8 +42,8 @@ def _detail(line: str) -> None:
 
 
 class _Progress:
-    """'layout pass 2 · page 340 of 1000' on one line of a terminal, for builds that take a
-    while: silent for the first half second, when piped, and with --quiet."""
+    """'layout · page 340' on one line of a terminal, for builds that take a while: silent for
+    the first half second, when piped, and with --quiet."""
 
     DELAY = 0.5
 
@@ -53,19 +53,19 @@ class _Progress:
         self.last = 0.0
         self.live = sys.stderr.isatty() and not _state["quiet"]
 
-    def __call__(self, layout_pass: int, page: int, expected: int | None) -> None:
+    def __call__(self, page: int) -> None:
         now = time.perf_counter()
         if not self.live or now - self.started < self.DELAY or now - self.last < 0.1:
             return
         self.last, self.shown = now, True
-        total = f" of {expected}" if expected else ""
-        sys.stderr.write(f"\rlayout pass {layout_pass} · page {page}{total}   ")
+        sys.stderr.write(f"\rlayout · page {page}   ")
         sys.stderr.flush()
 
     def done(self) -> None:
         if self.shown:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
+
 
 class _Counter:
     """'verifying  ██████░░░░  12 of 40' on one line of a terminal, for loops over many
@@ -207,7 +207,7 @@ def _make(event_file: Path, profile: ProfileName, page_size: PageSize,
     finally:
         progress.done()
     _detail(f"render   {time.perf_counter() - clock:.2f} s  {chosen.name}, "
-            f"{page_size.value.upper()}, {rendered.pages} pages in {rendered.passes} passes")
+            f"{page_size.value.upper()}, {rendered.pages} pages")
     for warning in rendered.warnings:
         typer.echo(warning.format(), err=True)
     clock = time.perf_counter()
