@@ -371,7 +371,7 @@ def validate(event_file: EventFile) -> None:
         from .checks import check_glyphs
         from .loader import load
 
-        loaded = load(event_file)
+        loaded = load(event_file, full_images=False)
         check_glyphs(loaded)
         day = loaded.day
         unlisted = len(day.participants) - len(day.listed_participants)

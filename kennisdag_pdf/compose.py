@@ -62,8 +62,13 @@ def compose(loaded: LoadedEvent, ctx: Context) -> list:
     # Blanks to fill the last sheet go before the back cover, never inside the content.
     story.append(FillSheet(ctx.profile.page_multiple, following=1))
     story += [NextPageTemplate(TEMPLATE_BACK), PageBreak(), *colophon.build(loaded, ctx)]
-    entries = contents.entries_in(story)
+    return _with_contents(story, ctx)
+
+
+def _with_contents(story: list, ctx: Context) -> list:
+    """The contents list every heading of the story, known before layout starts."""
+    lines = contents.contents_lines(contents.entries_in(story), ctx)
+    out: list = []
     for flowable in story:
-        if isinstance(flowable, contents.ContentsList):
-            flowable.fill(entries)
-    return story
+        out += lines if isinstance(flowable, contents.ContentsList) else [flowable]
+    return out

@@ -302,6 +302,11 @@ def _styles(t: Theme) -> dict[str, ParagraphStyle]:
     s["toc1"] = ParagraphStyle(
         "toc1", fontName=serif.regular.name, fontSize=10, leading=13.5, textColor=p.text,
         leftIndent=14, firstLineIndent=0, spaceBefore=2.5, **no_hyphens)
+    # The first line keeps its own gap on top of the title's: ReportLab merges adjacent
+    # spaces (the larger wins), and the list reads better set off from its title.
+    s["toc0_first"] = ParagraphStyle(
+        "toc0_first", parent=s["toc0"],
+        spaceBefore=s["toc_title"].spaceAfter + s["toc0"].spaceBefore)
     s["running_head"] = ParagraphStyle(
         "running_head", fontName=sans.regular.name, fontSize=8, leading=10,
         textColor=p.secondary)

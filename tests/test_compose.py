@@ -56,11 +56,13 @@ def test_every_story_is_new(brochure_2011):
 
 
 def test_the_contents_list_every_heading_that_follows_it(brochure_2011):
-    from kennisdag_pdf.parts.contents import ContentsList
+    from kennisdag_pdf.parts.contents import ContentsLine
 
     story = compose(brochure_2011.loaded, context())
-    listing = next(f for f in story if isinstance(f, ContentsList))
-    titles = [entry.title for entry in listing.lines]
+    lines = [f for f in story if isinstance(f, ContentsLine)]
+    position = story.index(lines[0])
+    assert story[position:position + len(lines)] == lines  # one block, where the list goes
+    titles = [line.entry.title for line in lines]
     assert titles[:3] == ["Opening", "Agenda", "Deelnemers"]
     assert "Inhoud" not in titles and titles[-1] == "Colofon"
     theses = [t for t in titles if t.startswith("Stelling ")]

@@ -79,3 +79,32 @@ def test_missing_font_is_a_clear_cli_error(tmp_path, monkeypatch):
     assert done.stderr.strip().splitlines() == [
         "fonts/CharisSIL-Regular.ttf: font file not found (theme font KD-Serif)"]
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_the_stored_glyph_coverage_matches_the_fonts():
+    """fonts/glyph-coverage.json spares `validate` the font parser; after changing a font,
+    regenerate it with `python -m kennisdag_pdf.fonts`."""
+    import json
+
+    from kennisdag_pdf.fonts import (COVERAGE_FILE, _stored_coverage, coverage_record,
+                                     measured_coverage)
+    from kennisdag_pdf.resources import resource_dir
+
+    measured = measured_coverage()
+    stored = json.loads((resource_dir("fonts") / COVERAGE_FILE).read_text(encoding="utf-8"))
+    assert stored == coverage_record(measured)
+    assert _stored_coverage() == measured
+    assert ord("中") not in measured and ord("ë") in measured
+
+
+def test_a_replaced_font_is_measured_not_taken_from_the_stored_file(tmp_path, monkeypatch):
+    import shutil
+
+    from kennisdag_pdf import fonts
+
+    folder = tmp_path / "fonts"
+    shutil.copytree(fonts.resource_dir("fonts"), folder)
+    with open(folder / "OpenSans-Regular.ttf", "ab") as handle:
+        handle.write(b"\0" * 4)  # a different file: the stored sizes no longer match
+    monkeypatch.setattr(fonts, "resource_dir", lambda name: tmp_path / name)
+    assert fonts._stored_coverage() is None

@@ -521,3 +521,25 @@ def test_unreadable_file(tmp_path, monkeypatch):
     with pytest.raises(BadInput) as info:
         load(path)
     assert info.value.lines()[0].endswith("event.yaml: cannot read the file: permission denied")
+
+
+def test_validate_decodes_photographs_small_but_reports_their_full_size(tmp_path):
+    """`validate` checks images as thoroughly (a truncated JPEG still fails) without the
+    full decode a build needs."""
+    import shutil
+
+    from conftest import DATA
+    from kennisdag_pdf.errors import BadInput
+
+    folder = tmp_path / "event"
+    shutil.copytree(DATA, folder)
+    full = load(folder / "kennisdag-2011.yaml")
+    quick = load(folder / "kennisdag-2011.yaml", full_images=False)
+    cover = "assets/kennisdag-2011-cover.jpg"
+    assert (quick.images[cover].width, quick.images[cover].height) == \
+        (full.images[cover].width, full.images[cover].height) == (2600, 1604)
+    assert quick.images[cover].image.width <= 2600 // 8 + 1
+    photo = folder / cover
+    photo.write_bytes(photo.read_bytes()[: photo.stat().st_size // 2])
+    with pytest.raises(BadInput, match="truncated"):
+        load(folder / "kennisdag-2011.yaml", full_images=False)

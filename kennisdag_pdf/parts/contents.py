@@ -12,7 +12,7 @@ once every page exists.
 from __future__ import annotations
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
+from reportlab.platypus import Flowable, KeepTogether, Paragraph
 
 from .. import text
 from ..loader import LoadedEvent
@@ -23,61 +23,57 @@ CALLBACK = "contents_entry_end"
 
 
 class ContentsList(Flowable):
-    """One line per heading in the contents, title linked to it, page number at the right."""
+    """Where the contents lines go: compose replaces it by one ContentsLine per entry once
+    the whole story, and so every heading, exists."""
 
-    def __init__(self, ctx: Context) -> None:
-        super().__init__()
-        self.theme = ctx.theme
-        self.lines: list[OutlineEntry] = []  # not `entries`: that would make it a heading
-        self._table: Table | None = None
-
-    def fill(self, entries: list[OutlineEntry]) -> None:
-        self.lines = entries
+    _ZEROSIZE = 1
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        styles = [self.theme["toc0"], self.theme["toc1"]]
+        return (0, 0)
 
-        def entry_end(canvas, kind: str, label: str) -> None:
-            # Called by the paragraph where the title's last line ends.
-            entry = self.lines[int(label)]
-            style = styles[min(entry.level, 1)]
-            x, y = canvas._curr_tx_info["cur_x"], canvas._curr_tx_info["cur_y"]
-            canvas.linkRect("", entry.key, (x, y, available_width, y + style.leading),
-                            relative=1)
-            self._number_at(canvas, x, y, available_width - x, entry, style)
+    def draw(self) -> None:
+        pass
 
-        self.canv.setNamedCB(CALLBACK, entry_end)
-        rows = []
-        for number, entry in enumerate(self.lines):
-            style = styles[min(entry.level, 1)]
-            if style.spaceBefore:
-                rows.append([Spacer(1, style.spaceBefore)])
-            title = f'<a href="#{entry.key}">{text.plain(entry.title)}</a>'
-            rows.append([Paragraph(f'{title}<onDraw name="{CALLBACK}" label="{number}"/>',
-                                   style)])
-        self._table = Table(rows or [[Spacer(1, 0)]], colWidths=(available_width,),
-                            style=self.theme.table_style("toc0"))
-        self.width, self.height = self._table.wrapOn(self.canv, available_width,
-                                                     available_height)
-        return self.width, self.height
 
-    def _number_at(self, canvas, x: float, y: float, room: float, entry: OutlineEntry,
-                   style) -> None:
-        """The entry's page number as a late form, in the room after its title. (One form
-        per entry: a reader that extracts the text finds each number after its title.)"""
+class ContentsLine(Paragraph):
+    """One contents entry: its title linked to the heading, its page number at the right.
+
+    A paragraph of its own (not a row of one big table, as ReportLab's contents are): a frame
+    places it once, where a table of hundreds of rows is wrapped again at every page break.
+    """
+
+    def __init__(self, entry: OutlineEntry, style, width: float) -> None:
+        title = f'<a href="#{entry.key}">{text.plain(entry.title)}</a>'
+        super().__init__(f'{title}<onDraw name="{CALLBACK}"/>', style)
+        self.entry = entry
+        self.line_width = width
+
+    def drawOn(self, canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802
+        canvas.setNamedCB(CALLBACK, self._entry_end)
+        super().drawOn(canvas, x, y, _sW)
+
+    def _entry_end(self, canvas, kind: str, label: str) -> None:
+        # Called by the paragraph where the title's last line ends.
+        entry, style = self.entry, self.style
+        x, y = canvas._curr_tx_info["cur_x"], canvas._curr_tx_info["cur_y"]
+        room = self.line_width - x
+        canvas.linkRect("", entry.key, (x, y, self.line_width, y + style.leading), relative=1)
 
         def draw(form, pages) -> None:
             _page_number(form, style, pages[entry.key], room, leader=entry.level >= 1)
 
+        # One form per entry: a reader that extracts the text finds each number after its
+        # title.
         canvas._doctemplate.late_form(canvas, f"contents-{entry.key}", (x, y),
                                       (0, -style.fontSize, room, style.leading), draw)
 
-    def split(self, available_width: float, available_height: float) -> list:
-        self.wrap(available_width, available_height)
-        return self._table.splitOn(self.canv, available_width, available_height)
 
-    def drawOn(self, canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802
-        self._table.drawOn(canvas, x, y, _sW)
+def contents_lines(entries: list[OutlineEntry], ctx: Context) -> list[ContentsLine]:
+    theme = ctx.theme
+    styles = [theme["toc0"], theme["toc1"]]
+    return [ContentsLine(entry, theme["toc0_first"] if number == 0 and entry.level == 0 else
+                         styles[min(entry.level, 1)], theme.page.text_width)
+            for number, entry in enumerate(entries)]
 
 
 def _page_number(canvas, style, page: int, room: float, *, leader: bool) -> None:
@@ -108,4 +104,4 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
     heading = Heading(title, theme["toc_title"],
                       entries=(OutlineEntry(0, title, "contents", in_contents=False),),
                       running_head=title, opens_part=True)
-    return [heading, ContentsList(ctx)]
+    return [heading, ContentsList()]
