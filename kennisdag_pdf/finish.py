@@ -40,8 +40,10 @@ def finish(rendered: Rendered, loaded: LoadedEvent, *, name: str,
     if budget is not None and len(pdf) > budget:
         raise _over_budget(rendered, loaded, len(pdf), budget, name)
     # make_archive has just validated these very bytes as PDF/A: no need to do it twice.
+    # Drawing operators matter where colours and resolutions are rules (print).
     report = preflight(pdf, profile=profile.name, name=name, size_budget=budget,
-                       validate_pdfa=False)
+                       validate_pdfa=False,
+                       read_content=profile.colour_space == "cmyk" or bool(profile.warn_dpi))
     if not report.passed:
         raise PreflightFailed(name, report.lines())
     return Finished(pdf, report, source if profile.archival else None)

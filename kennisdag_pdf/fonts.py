@@ -147,10 +147,17 @@ if __name__ == "__main__":  # python -m kennisdag_pdf.fonts
     print(write_coverage_file())
 
 
+@lru_cache(maxsize=1)
+def _drawable() -> frozenset[str]:
+    return frozenset(map(chr, coverage()))
+
+
 def missing_glyph(text: str) -> str | None:
     """The first character of text that the fonts cannot draw, or None."""
-    have = coverage()
+    have = _drawable()
+    if have.issuperset(text):  # nearly always: one set operation, in C
+        return None
     for ch in text:
-        if ord(ch) not in have and not ch.isspace() and ch != "\u00ad":
+        if ch not in have and not ch.isspace() and ch != "\u00ad":
             return ch
     return None

@@ -27,6 +27,12 @@ _ALLOWED_FORMAT = {"\u00ad"}
 
 
 def _bad_character(text: str, *, allow_newlines: bool) -> str | None:
+    # Nearly all text is printable (no control, format, private-use, unassigned or separator
+    # character other than the space): str.isprintable() says so in C, character by
+    # character in Python is only needed for the rest.
+    plain = text.replace("\n", "").replace("\t", "") if allow_newlines else text
+    if plain.isprintable():
+        return None
     for ch in text:
         if ch in "\n\t" and allow_newlines:
             continue

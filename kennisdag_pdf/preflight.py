@@ -97,7 +97,12 @@ def detect_profile(data: bytes) -> str:
 
 
 def preflight(data: bytes, *, profile: str, name: str, size_budget: int | None = None,
-              bleed: float = MARKS.bleed, validate_pdfa: bool = True) -> Report:
+              bleed: float = MARKS.bleed, validate_pdfa: bool = True,
+              read_content: bool = True) -> Report:
+    """read_content=False skips reading every page's drawing operators (colours, image
+    placements): fonts are then found through the resources. A build's check of its own
+    screen or archive file needs no more, and a 1,000-page file is checked in a tenth of the
+    time; `kennisdag-pdf check` always reads everything."""
     import pikepdf
 
     try:
@@ -112,10 +117,14 @@ def preflight(data: bytes, *, profile: str, name: str, size_budget: int | None =
         check = _Checker(pdf, profile, bleed)
         check.pages()
         check.boxes()
-        check.walk()
+        if read_content:
+            check.walk()
+        else:
+            check.fonts_in_resources()
         check.fonts_found()
-        check.colours_found()
-        check.images_found()
+        if read_content:
+            check.colours_found()
+            check.images_found()
         check.size(len(data), size_budget)
         if PROFILES[profile].archival and validate_pdfa:
             check.pdfa(data)
@@ -259,6 +268,23 @@ class _Checker:
                 if normal is not None and hasattr(normal, "read_bytes") and "/BBox" in normal:
                     self._content(normal, normal.get("/Resources"), number,
                                   (1, 0, 0, 1, 0, 0), set())
+
+    def fonts_in_resources(self) -> None:
+        """Every font the pages and their forms name, without reading what they draw."""
+        seen: set = set()
+
+        def visit(resources) -> None:
+            if resources is None:
+                return
+            for name in resources.get("/Font", {}).keys():
+                self._font(resources, name)
+            for xobject in resources.get("/XObject", {}).values():
+                if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
+                    seen.add(xobject.objgen)
+                    visit(xobject.get("/Resources"))
+
+        for page in self.pdf.pages:
+            visit(page.obj.get("/Resources"))
 
     def _content(self, stream, resources, number: int, ctm: tuple, active: set) -> None:
         import pikepdf

@@ -140,3 +140,28 @@ def test_the_size_budget_names_the_largest_image():
 def test_unreadable_files_are_bad_input(data):
     with pytest.raises(BadInput, match="x.pdf: is not a readable PDF"):
         preflight(data, profile="print", name="x.pdf")
+
+
+@pytest.mark.parametrize("form", [False, True])
+def test_without_reading_content_fonts_are_still_found_in_pages_and_forms(form):
+    """A build's quick self-check (read_content=False) still catches an unembedded font,
+    also when only a form uses it."""
+    fonts.register()
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=A5, invariant=1, initialFontName=fonts.SERIF.regular.name)
+    if form:
+        canvas.beginForm("folio")
+        canvas.setFont("Helvetica", 9)
+        canvas.drawString(0, 0, "page 1 of 1")
+        canvas.endForm()
+        canvas.doForm("folio")
+    else:
+        canvas.setFont("Helvetica", 9)
+        canvas.drawString(50, 50, "page 1 of 1")
+    canvas.showPage()
+    canvas.save()
+    quick = preflight(out.getvalue(), profile="screen", name="x.pdf", read_content=False)
+    assert not quick.passed
+    assert any("Helvetica is not embedded" in m for m in topics(quick)["fonts"])
+    good = preflight(screen_pdf(), profile="screen", name="x.pdf", read_content=False)
+    assert good.passed, good.lines()

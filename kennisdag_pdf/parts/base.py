@@ -21,6 +21,24 @@ from ..profiles import Profile
 from ..theme import Theme
 
 
+class Para(Paragraph):
+    """A paragraph that breaks its lines once per width.
+
+    ReportLab asks a paragraph for its height again and again at the same width (the frame,
+    keep-with-next groups, conditional page breaks, table cells) and breaks all its lines
+    every time: two to three times per paragraph in a long brochure, a third of the layout.
+    Line breaking depends only on the width, so the last answer stands.
+    """
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        # split() drops blPara when it pushes the paragraph on: then break again.
+        if getattr(self, "_wrapped_at", None) == available_width and hasattr(self, "blPara"):
+            return self.width, self.height
+        size = super().wrap(available_width, available_height)
+        self._wrapped_at = available_width
+        return size
+
+
 @dataclass(frozen=True)
 class OutlineEntry:
     level: int  # 0: part, 1: section within a part
@@ -45,7 +63,7 @@ class Context:
         story: list[Flowable] = []
         for para in text.body_paragraphs(value, link_color=self.theme.palette.link,
                                          printed_links=printed):
-            story.append(Paragraph(para.markup, self.theme[style]))
+            story.append(Para(para.markup, self.theme[style]))
             if printed and para.urls:
                 from .links import qr_codes
 
@@ -53,7 +71,7 @@ class Context:
         return story
 
     def plain(self, value: str, style: str) -> Paragraph:
-        return Paragraph(text.plain(value), self.theme[style])
+        return Para(text.plain(value), self.theme[style])
 
     def image(self, asset, *, width: float, height: float, crop: bool = False,
               h_align: str = "LEFT") -> Flowable:
@@ -70,7 +88,7 @@ class Context:
         return self.image(asset, width=asset.width * scale, height=asset.height * scale)
 
 
-class Heading(Paragraph):
+class Heading(Para):
     """A heading that registers itself in the outline, the contents and the running head.
 
     `running_head` is the text shown on the following pages of its part; `opens_part` makes

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from reportlab.platypus import Paragraph
-
 from .. import text
 from ..loader import LoadedEvent
-from .base import Context, part_heading
+from .base import Context, Para, part_heading
 
 
 def build(loaded: LoadedEvent, ctx: Context) -> list:
@@ -35,4 +33,4 @@ def photos_reference(loaded: LoadedEvent, ctx: Context) -> list:
         lines.append(ctx.plain(text.printed_url(event.photos_url), "note"))
         return [qr_beside(ctx, event.photos_url, lines)]
     markup = text.link(note or event.photos_url, event.photos_url, ctx.theme.palette.link)
-    return [Paragraph(markup, ctx.theme["note"])]
+    return [Para(markup, ctx.theme["note"])]

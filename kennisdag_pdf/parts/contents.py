@@ -12,11 +12,11 @@ once every page exists.
 from __future__ import annotations
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable, KeepTogether, Paragraph
+from reportlab.platypus import Flowable, KeepTogether
 
 from .. import text
 from ..loader import LoadedEvent
-from .base import Context, Heading, OutlineEntry
+from .base import Context, Heading, OutlineEntry, Para
 
 LEADER = " . "  # the dot leader between a section's title and its page number
 CALLBACK = "contents_entry_end"
@@ -35,7 +35,7 @@ class ContentsList(Flowable):
         pass
 
 
-class ContentsLine(Paragraph):
+class ContentsLine(Para):
     """One contents entry: its title linked to the heading, its page number at the right.
 
     A paragraph of its own (not a row of one big table, as ReportLab's contents are): a frame

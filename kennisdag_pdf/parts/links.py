@@ -6,10 +6,10 @@ Used only by profiles with printed_links; on screen the same links are live inst
 from __future__ import annotations
 
 from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
-from reportlab.platypus import Flowable, Paragraph, Table
+from reportlab.platypus import Flowable, Table
 
 from .. import text
-from .base import Context
+from .base import Context, Para
 
 QUIET_ZONE = 4  # modules of white around the code: the minimum the QR standard asks for
 
@@ -66,7 +66,7 @@ def qr_codes(ctx: Context, urls: tuple[str, ...] | list[str]) -> Table:
     theme, measure = ctx.theme, ctx.theme.measure
     codes = [qr_code(ctx, url) for url in urls]
     width = max(code.size for code in codes) + measure.qr_gap * 2
-    rows = [[code, Paragraph(text.plain(text.printed_url(url)), theme["qr_caption"])]
+    rows = [[code, Para(text.plain(text.printed_url(url)), theme["qr_caption"])]
             for code, url in zip(codes, urls)]
     table = Table(rows, colWidths=[width, theme.page.text_width - width], hAlign="LEFT")
     table.setStyle(theme.table_style(
