@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: brochure test bench references clean-venv
 
@@ -17,9 +18,14 @@ brochure: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# Speed and size figures (medians); not part of `make test`.
-bench: $(STAMP)
+# Speed and size figures (medians) against the peer engines (issue 7); not part of `make test`,
+# which does not need the bench extra either. BENCH_RUNS / BENCH_RUNS_LARGE: runs per row.
+bench: $(BENCH_STAMP)
 	$(BIN)/python bench/bench.py
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,bench]'
+	@touch $@
 
 # Rewrites tests/reference/*.png from the current rendering: only on purpose, then look at them.
 references: $(STAMP)

@@ -27,7 +27,10 @@ from pydantic import BaseModel, ValidationError
 from .errors import BadInput, Problem, format_path
 from .model import KnowledgeDay, SourcePath
 
-MAX_YAML_BYTES = 2 * 1024 * 1024  # an event file is normally well under 100 kB
+# An event file is normally well under 100 kB; 16 MB still refuses a log or a video chosen by
+# mistake at once, and holds the text of some 10,000 A4 pages (the benchmark's 5,000-page
+# event is 8 MB).
+MAX_YAML_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 12  # the format needs 4 levels; deeper is a mistake or an attack
 MAX_ASSET_BYTES = 30 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000  # an A3 page at 300 dpi is about 17 Mpx

@@ -351,8 +351,8 @@ def test_file_over_the_limit_is_refused_without_reading_it(tmp_path, monkeypatch
     monkeypatch.setattr(Path, "read_text", no_reading)
     monkeypatch.setattr(Path, "open", no_reading)
     problem = only_problem(path)
-    assert "3.0 MB" in problem.message
-    assert "limit 2 MB" in problem.message
+    assert "17.0 MB" in problem.message
+    assert "limit 16 MB" in problem.message
 
 
 def test_file_just_at_the_limit_is_read(tmp_path):
