@@ -31,6 +31,7 @@ from . import __version__, crashpoints
 from .catalogue import Catalogue, Entry, FileRecord
 from .errors import BadInput, OutputError, EXIT_CANT_CREATE
 from .model import KnowledgeDay
+from .output import fsync_folder
 from .published import Published, safe_relative
 
 MANIFEST = "SHA256SUMS"
@@ -121,7 +122,7 @@ def _write_folder(staging: Path, files: list[tuple[str, bytes]], folder: str,
     records.append(FileRecord(f"{folder}/{MANIFEST}", publication_id, version,
                               sha256(manifest), len(manifest)))
     for directory in sorted({p.parent for p in staging.rglob("*")}, reverse=True):
-        _fsync_directory(directory)
+        fsync_folder(directory)
     return records
 
 
@@ -134,8 +135,8 @@ def _move_into_place(staging: Path, target: Path) -> None:
         target.rename(leftover)
         shutil.rmtree(leftover)
     staging.rename(target)
-    _fsync_directory(target.parent)
-    _fsync_directory(staging.parent)
+    fsync_folder(target.parent)
+    fsync_folder(staging.parent)
 
 
 def _clear_staging(root: Path) -> None:
@@ -153,16 +154,6 @@ def _write_durably(path: Path, data: bytes) -> None:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-
-
-def _fsync_directory(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def sha256(data: bytes) -> str:

@@ -41,9 +41,9 @@ def _detail(line: str) -> None:
         typer.echo(line, err=True)
 
 
-class _Progress:
-    """'layout · page 340' on one line of a terminal, for builds that take a while: silent for
-    the first half second, when piped, and with --quiet."""
+class _StatusLine:
+    """One line of a terminal that says how a long command is doing: silent for the first
+    half second (a quick command prints nothing), when piped, and with --quiet."""
 
     DELAY = 0.5
 
@@ -53,48 +53,41 @@ class _Progress:
         self.last = 0.0
         self.live = sys.stderr.isatty() and not _state["quiet"]
 
-    def __call__(self, page: int) -> None:
-        now = time.perf_counter()
-        if not self.live or now - self.started < self.DELAY or now - self.last < 0.1:
-            return
-        self.last, self.shown = now, True
-        sys.stderr.write(f"\rlayout · page {page}   ")
-        sys.stderr.flush()
-
-    def done(self) -> None:
-        if self.shown:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
-
-
-class _Counter:
-    """'verifying  ██████░░░░  12 of 40' on one line of a terminal, for loops over many
-    items: silent for the first half second, when piped, and with --quiet."""
-
-    DELAY, WIDTH = 0.5, 24
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.started = time.perf_counter()
-        self.shown = False
-        self.last = 0.0
-        self.live = sys.stderr.isatty() and not _state["quiet"]
-
-    def __call__(self, done: int, total: int) -> None:
+    def show(self, text: str, *, final: bool = False) -> None:
         now = time.perf_counter()
         if not self.live or now - self.started < self.DELAY or (
-                now - self.last < 0.1 and done < total):
+                now - self.last < 0.1 and not final):
             return
         self.last, self.shown = now, True
-        filled = round(self.WIDTH * done / total) if total else self.WIDTH
-        bar = "█" * filled + "░" * (self.WIDTH - filled)
-        sys.stderr.write(f"\r{self.label}  {bar}  {done} of {total}   ")
+        sys.stderr.write(f"\r{text}   ")
         sys.stderr.flush()
 
     def done(self) -> None:
         if self.shown:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
+
+
+class _Progress(_StatusLine):
+    """'layout · page 340' while a brochure is laid out."""
+
+    def __call__(self, page: int) -> None:
+        self.show(f"layout · page {page}")
+
+
+class _Counter(_StatusLine):
+    """'verifying  ██████░░░░  12 of 40' for loops over many items."""
+
+    WIDTH = 24
+
+    def __init__(self, label: str) -> None:
+        super().__init__()
+        self.label = label
+
+    def __call__(self, done: int, total: int) -> None:
+        filled = round(self.WIDTH * done / total) if total else self.WIDTH
+        bar = "█" * filled + "░" * (self.WIDTH - filled)
+        self.show(f"{self.label}  {bar}  {done} of {total}", final=done >= total)
 
 
 EventFile = Annotated[Path, typer.Argument(help="The event's YAML file.", show_default=False)]

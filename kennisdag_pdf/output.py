@@ -59,7 +59,7 @@ def write_atomic(target: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644 & ~_umask())
         os.replace(tmp, target)
-        _fsync_folder(folder)
+        fsync_folder(folder)
     except BaseException as exc:  # includes KeyboardInterrupt: never leave the temp file
         try:
             os.unlink(tmp)
@@ -76,7 +76,8 @@ def _umask() -> int:
     return mask
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
+    """Make a rename or a new file in folder durable (POSIX: the folder's entry itself)."""
     if os.name != "posix":
         return
     fd = os.open(folder, os.O_RDONLY)

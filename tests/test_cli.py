@@ -203,3 +203,37 @@ def test_quiet_and_verbose(tmp_path):
     assert stages == ["load", "render", "finish"]
     assert re.search(r"render +\d+\.\d\d s  screen, A5, \d+ pages", verbose.stderr)
     assert verbose.stdout.startswith(str(tmp_path / "v.pdf"))
+
+
+def test_the_status_line_waits_half_a_second_then_shows_a_bar(monkeypatch):
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    counter = cli._Counter("verifying")
+    counter(1, 4)
+    assert terminal.getvalue() == ""  # a quick command prints nothing
+    counter.started -= 1
+    counter(1, 4)
+    counter(4, 4)  # the last item shows even right after the one before
+    counter.done()
+    shown = terminal.getvalue()
+    assert "\rverifying  ██████░░░░░░░░░░░░░░░░░░  1 of 4" in shown
+    assert "\rverifying  ████████████████████████  4 of 4" in shown
+    assert shown.endswith("\r\033[K")
+
+
+def test_the_status_line_is_silent_when_piped(monkeypatch):
+    import io
+
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    progress = cli._Progress()
+    progress.started -= 1
+    progress(12)
+    progress.done()
+    assert piped.getvalue() == ""
