@@ -589,6 +589,219 @@ def check(
     _guard(run)
 
 
+class TlsMode(str, Enum):
+    starttls = "starttls"
+    ssl = "ssl"
+    none = "none"
+
+
+@app.command()
+def mail(
+    event_file: EventFile,
+    recipients: Annotated[Path, typer.Option(
+        "--recipients", "-r", metavar="CSV",
+        help="The recipients: columns name,email and optionally language,salutation. A "
+             "mail.yaml beside it sets the sender, Reply-To and texts (see docs/mail.md).",
+        show_default=False)],
+    send: Annotated[bool, typer.Option(
+        "--send", help="Send for real (without it: a dry run writing one .eml file per "
+                       "recipient).")] = False,
+    status: Annotated[bool, typer.Option(
+        "--status", help="Report the journal: who has the brochure, who not and why.")] = False,
+    smtp_host: Annotated[Optional[str], typer.Option(
+        "--smtp-host", metavar="HOST", help="The SMTP server to send through.",
+        show_default=False)] = None,
+    smtp_port: Annotated[Optional[int], typer.Option(
+        "--smtp-port", metavar="PORT", min=1, max=65535,
+        help="Default: 587 with starttls, 465 with ssl, 25 with none.", show_default=False)] = None,
+    smtp_user: Annotated[Optional[str], typer.Option(
+        "--smtp-user", metavar="USER", help="Log in as USER; the password is read only from "
+                                            "the environment variable KENNISDAG_SMTP_PASSWORD.",
+        show_default=False)] = None,
+    tls: Annotated[TlsMode, typer.Option(
+        "--tls", help="starttls: encrypt, and refuse a server that does not offer it; ssl: "
+                      "TLS from the first byte (port 465); none: plain text, only to a server "
+                      "on this machine.", case_sensitive=False)] = TlsMode.starttls,
+    cafile: Annotated[Optional[Path], typer.Option(
+        "--cafile", metavar="PEM", help="Trust the CA certificates in this file instead of the "
+                                        "system's (a private CA; SSL_CERT_FILE works too).",
+        show_default=False)] = None,
+    journal: Annotated[Optional[Path], typer.Option(
+        "--journal", metavar="PATH", help="The journal of who was sent what (default: beside "
+                                          "the CSV, as CSV.journal.sqlite).",
+        show_default=False)] = None,
+    retry_unknown: Annotated[bool, typer.Option(
+        "--retry-unknown", help="Also mail those whose message may have arrived (the "
+                                "connection broke after it was sent).")] = False,
+    new_mailing: Annotated[bool, typer.Option(
+        "--new-mailing", help="Begin a new mailing after the PDF or the CSV changed; "
+                              "whoever already has this very PDF is skipped.")] = False,
+    sender: Annotated[Optional[str], typer.Option(
+        "--from", metavar="ADDRESS", help="'Name <address>' of the sender (default: from: in "
+                                          "mail.yaml).", show_default=False)] = None,
+    rate: Annotated[float, typer.Option(
+        "--rate", metavar="N", min=0, help="At most N messages a minute (0: no limit).")] = 60,
+    max_attachment: Annotated[str, typer.Option(
+        "--max-attachment", metavar="SIZE", help="Refuse to attach a brochure larger than "
+                                                 "this.")] = "10MB",
+    retry_wait: Annotated[float, typer.Option(
+        "--retry-wait", metavar="SECONDS", min=0, help="Wait after a temporary failure, "
+                                                       "doubled for each one in a row.")] = 5,
+    pause_after: Annotated[int, typer.Option(
+        "--pause-after", metavar="N", min=1, help="Pause after N temporary failures in a "
+                                                  "row (exit 69); rerun later to resume.")] = 5,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Folder for the dry run's .eml files (default: "
+                               "output/outbox/EVENT-ID/).", show_default=False)] = None,
+    page_size: PageSizeOption = PageSize.a5,
+) -> None:
+    """Mail the screen brochure to every participant, each their own message: a dry run
+    unless --send.
+
+    The journal makes a rerun resume: nobody who was sent the brochure is mailed again.
+    Exit codes: 0 everyone has it; 2 bad input or server settings; 69 paused after
+    temporary failures; 75 not everyone has it (see --status); 130 interrupted.
+    """
+
+    def run() -> None:
+        from .errors import EXIT_DELIVERY_INCOMPLETE
+        from .mail.journal import Journal, default_path
+
+        journal_path = journal or default_path(recipients)
+        send_only = {"--smtp-host": smtp_host, "--smtp-port": smtp_port,
+                     "--smtp-user": smtp_user, "--cafile": cafile,
+                     "--retry-unknown": retry_unknown, "--new-mailing": new_mailing}
+        given = [name for name, value in send_only.items() if value]
+        if status and (send or given):
+            raise BadInput.single("--status", f"only reports; leave out "
+                                              f"{', '.join(given or ['--send'])}")
+        if given and not send and not status:
+            raise BadInput.single(given[0], "only with --send")
+        if status:
+            with Journal.read(journal_path) as book:
+                if not report(book):
+                    raise typer.Exit(EXIT_DELIVERY_INCOMPLETE)
+            return
+        listed, settings, origin, limit = read_inputs()
+        if not send:
+            dry_run(listed, *prepare(listed, settings, origin, limit))
+            return
+        server = server_settings()
+        with Journal.open(journal_path) as book:  # locked before the build: one run at a time
+            composer, _ = prepare(listed, settings, origin, limit)
+            deliver(book, listed, composer, server)
+            if not report(book):
+                raise typer.Exit(EXIT_DELIVERY_INCOMPLETE)
+
+    def read_inputs():
+        """The recipients, mail.yaml, the sender and the attachment limit, all checked."""
+        from .loader import display_name
+        from .mail.recipients import read_recipients
+        from .mail.settings import parse_address, read_settings
+        from .profiles import parse_size
+
+        listed = read_recipients(recipients)
+        settings = read_settings(recipients.parent)
+        origin, problem = parse_address(sender) if sender else (settings.sender, None)
+        if problem:
+            raise BadInput.single("--from", problem)
+        if origin is None:
+            raise BadInput.single(display_name(recipients), "no sender: put 'from: Name "
+                                  "<address>' in a mail.yaml beside it, or give --from")
+        try:
+            limit = parse_size(max_attachment)
+        except ValueError as exc:
+            raise BadInput.single("--max-attachment", str(exc)) from None
+        return listed, settings, origin, limit
+
+    def server_settings():
+        import os
+
+        from .mail.smtp import DEFAULT_PORTS, Server, check_tls_choice
+
+        if not smtp_host:
+            raise BadInput.single("--smtp-host", "needed with --send")
+        password = os.environ.get("KENNISDAG_SMTP_PASSWORD") if smtp_user else None
+        if smtp_user and not password:
+            raise BadInput.single("KENNISDAG_SMTP_PASSWORD", "not set; the password for "
+                                                             "--smtp-user is read only from it")
+        check_tls_choice(smtp_host, tls.value)
+        return Server(smtp_host, smtp_port or DEFAULT_PORTS[tls.value], tls.value, smtp_user,
+                      password, cafile)
+
+    def prepare(listed, settings, origin, limit):
+        """The screen PDF, built as `build` builds it; the composer of its messages and the
+        dry run's folder."""
+        from .mail.message import Brochure, Composer
+        from .profiles import human_size
+
+        loaded, _, finished, folder = _make(
+            event_file, ProfileName.screen, page_size, None,
+            lambda loaded, chosen: output or Path("output") / "outbox" / loaded.day.event.id,
+            folder=True)
+        if len(finished.pdf) > limit:
+            raise BadInput.single("--max-attachment", f"the brochure is "
+                                  f"{human_size(len(finished.pdf))}, over the limit of "
+                                  f"{human_size(limit)} for an attachment; nothing was sent")
+        composer = Composer(Brochure(loaded.day.event, finished.pdf), settings, origin)
+        composer.check(listed)
+        return composer, folder
+
+    def dry_run(listed, composer, folder) -> None:
+        from .mail.outbox import write_outbox
+        from .profiles import human_size
+
+        written = write_outbox(folder, (composer.compose(r) for r in listed.recipients))
+        for path in written:
+            _detail(str(path))
+        attachment = composer.values(listed.recipients[0])["attachment"]
+        _say(f"{folder}/: {len(written)} messages to check, each with '{attachment}' "
+             f"({human_size(len(composer.brochure.pdf))}); nothing was sent: add --send "
+             f"--smtp-host HOST to send")
+
+    def deliver(book, listed, composer, server) -> None:
+        from .errors import EXIT_PAUSED
+        from .mail.deliver import Pacing, send_mailing
+
+        begun = book.begin(composer.brochure.event.id, composer.brochure.sha256, listed,
+                           new_mailing=new_mailing, retry_unknown=retry_unknown)
+        if begun.recovered:
+            typer.echo(f"{book.name}: {begun.recovered} message(s) were being sent when a run "
+                       f"ended: they may have arrived and count as unknown (see --status)",
+                       err=True)
+        if begun.carried:
+            _say(f"{begun.carried} recipient(s) already have this PDF from an earlier mailing")
+        bar = _Counter("mailing")
+        try:
+            result = send_mailing(book, listed, composer, server,
+                                  Pacing(rate, retry_wait, pause_after), progress=bar,
+                                  log=_detail)
+        finally:
+            bar.done()
+        if result.attempted:
+            _detail(f"send     {result.seconds:.2f} s  {result.attempted} transactions, "
+                    f"{result.seconds / result.attempted * 1000:.0f} ms each")
+        if result.paused:
+            report(book)
+            typer.echo(f"paused after {pause_after} temporary failures in a row (last: "
+                       f"{result.paused}); rerun the same command later to resume", err=True)
+            raise typer.Exit(EXIT_PAUSED)
+
+    def report(book) -> bool:
+        """The journal's summary on stdout, who needs attention on stderr; everyone sent?"""
+        from .mail.report import report as journal_report
+
+        shown = journal_report(book)
+        _say(shown.headline)
+        if shown.rows:
+            _table(("state", "recipients", "what to do"), shown.rows)
+        for line in shown.attention:
+            typer.echo(line, err=True)
+        return shown.delivered
+
+    _guard(run)
+
+
 @app.command()
 def schema() -> None:
     """Print the event file format as JSON Schema (for editors and other tools)."""

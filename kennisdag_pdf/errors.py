@@ -15,6 +15,11 @@ EXIT_BAD_INPUT = 2  # data, markup, assets, fonts, options
 EXIT_PREFLIGHT = 3  # a PDF failed its profile's checks (kennisdag-pdf check, or a build's own)
 EXIT_CANT_CREATE = 73  # os.EX_CANTCREAT: output folder missing, read-only, is a directory …
 EXIT_IO = 74  # os.EX_IOERR: disk full or another failure while writing
+# os.EX_UNAVAILABLE: mail --send paused after temporary failures in a row; rerun later to resume
+EXIT_PAUSED = 69
+# os.EX_TEMPFAIL: mail --send ended with recipients not (certainly) delivered: failed,
+# deferred, unknown or still pending; the journal and --status say who
+EXIT_DELIVERY_INCOMPLETE = 75
 EXIT_INTERRUPTED = 130  # Ctrl-C
 
 MAX_REPORTED = 50  # a file with more problems than this is the wrong file, not 50 typos

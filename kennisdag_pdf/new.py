@@ -1,5 +1,6 @@
 """A new event folder: a commented event.yaml that builds at once, assets/, a recipients.csv
-and the JSON Schema that editors use to complete and check the YAML file."""
+with the mail.yaml that `mail` needs beside it, and the JSON Schema that editors use to
+complete and check the YAML file."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ def create(folder: Path, language: str, today: dt.date | None = None) -> list[Pa
     files = {
         folder / "event.yaml": event.encode("utf-8"),
         folder / "recipients.csv": (TEMPLATES / "recipients.csv").read_bytes(),
+        folder / "mail.yaml": (TEMPLATES / f"mail-{language}.yaml").read_bytes(),
         folder / "kennisdag.schema.json": (json.dumps(json_schema(), indent=2,
                                                       ensure_ascii=False) + "\n").encode(),
         folder / "assets" / "README.txt": (

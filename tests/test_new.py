@@ -25,7 +25,7 @@ def test_a_new_event_builds_at_once(tmp_path, language):
     folder = tmp_path / "Kennisdag Zomer 2026"
     written = create(folder, language, today=dt.date(2026, 6, 12))
     names = sorted(p.relative_to(folder).as_posix() for p in written)
-    assert names == ["assets/README.txt", "event.yaml", "kennisdag.schema.json",
+    assert names == ["assets/README.txt", "event.yaml", "kennisdag.schema.json", "mail.yaml",
                      "recipients.csv"]
     text = (folder / "event.yaml").read_text(encoding="utf-8")
     assert text.splitlines()[0] == "# yaml-language-server: $schema=kennisdag.schema.json"
@@ -84,3 +84,35 @@ def test_every_language_has_a_template():
     from kennisdag_pdf.i18n import LANGUAGES
 
     assert {p.stem.removeprefix("event-") for p in TEMPLATES.glob("event-*.yaml")} == set(LANGUAGES)
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_a_new_event_can_be_mailed_at_once(tmp_path, language):
+    """mail.yaml and recipients.csv beside each other: the dry run works without edits, and
+    everything the template leaves commented out is a valid key when uncommented."""
+    import subprocess
+    import sys
+
+    from kennisdag_pdf.mail.settings import read_settings
+
+    folder = tmp_path / "day"
+    create(folder, language)
+    result = subprocess.run(
+        [sys.executable, "-c", "from kennisdag_pdf.cli import main; main()", "mail",
+         str(folder / "event.yaml"), "-r", str(folder / "recipients.csv"), "-o",
+         str(tmp_path / "outbox")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 3
+    text = (folder / "mail.yaml").read_text(encoding="utf-8")
+    uncommented = "\n".join(_uncomment(line) for line in text.splitlines()
+                            if not line.startswith("# ") or re.match(r"# ( |[a-z_]+:)", line))
+    (folder / "mail.yaml").write_text(uncommented, encoding="utf-8")
+    settings = read_settings(folder)
+    assert settings.sender is not None and settings.reply_to is not None
+    assert set(settings.texts) == {"nl", "en"}
+    assert "{salutation}" in settings.text(language, "body")
+
+
+def _uncomment(line: str) -> str:
+    """A commented-out line of a template as it reads when the user removes the '# '."""
+    return "" if line == "#" else re.sub(r"^# ", "", line)

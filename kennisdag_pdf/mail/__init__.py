@@ -1,0 +1,16 @@
+"""Mailing the screen brochure to every participant: personal, resumable, never twice.
+
+    recipients.py  the CSV of names and addresses, every row checked before anything is sent
+    settings.py    mail.yaml beside the CSV: sender, Reply-To, texts per language
+    texts.py       the built-in subject and body per language (MAIL_TEXTS)
+    headers.py     our own header-injection checks (not left to the standard library)
+    message.py     one MIME message per recipient, with a Message-ID that marks a duplicate
+    outbox.py      the dry run: one .eml file per recipient, to open and check
+    journal.py     the SQLite journal of who was sent what, committed before every step
+    smtp.py        TLS that never falls back to plain text; one transaction, precisely judged
+    deliver.py     the send loop: pacing, retries with backoff, pausing, crash points
+
+Only the CLI prints; these modules raise errors.KennisdagError subclasses and return values.
+Addresses live in the CSV, mail.yaml and the options, never in the event file, so they never
+reach a printed or archived PDF.
+"""

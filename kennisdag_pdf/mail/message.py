@@ -1,0 +1,153 @@
+"""One personal message per recipient, byte for byte what is sent and what the dry run shows.
+
+    multipart/mixed
+      multipart/alternative
+        text/plain   the text in the recipient's language, salutation filled in
+        text/html    the same text, escaped, as paragraphs
+      application/pdf  the screen brochure, under a readable file name
+
+One To and nothing else: no Cc, no Bcc, so no recipient sees another's address. Every byte is
+7-bit (quoted-printable and base64), so that no server needs 8BITMIME. The Message-ID is
+derived from the event, the PDF's SHA-256 and the address: the same brochure to the same
+person always has the same Message-ID, so a duplicate is recognisable in a mailbox or a server
+log, and a changed brochure is a different message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from email import policy
+from email.headerregistry import Address as HeaderAddress
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from ..errors import BadInput, Problem
+from ..i18n import join_names, language as language_table
+from ..model import Event
+from .headers import check_header_block, header_problem
+from .recipients import Recipient, RecipientList
+from .settings import Address, MailSettings, fill
+from .texts import HTML_PAGE
+
+# CRLF line ends as SMTP wants them, and 7-bit bodies that any server relays unchanged.
+_POLICY = policy.SMTP.clone(cte_type="7bit")
+# Characters that some file system or mail program does not accept in a file name.
+_UNSAFE_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]+')
+
+
+@dataclass(frozen=True)
+class Brochure:
+    event: Event
+    pdf: bytes = field(repr=False)
+
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.pdf).hexdigest()
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    recipient: Recipient
+    message_id: str
+    data: bytes = field(repr=False)  # CRLF line ends, ready for SMTP DATA and for a .eml file
+
+
+def message_id(event_id: str, pdf_sha256: str, key: str, domain: str) -> str:
+    digest = hashlib.sha256(f"{event_id}\0{pdf_sha256}\0{key}".encode()).hexdigest()[:32]
+    return f"<{digest}.{event_id}@{domain}>"
+
+
+def attachment_name(text: str) -> str:
+    """'Verslag kennisdag Social media.' → 'Verslag kennisdag Social media.pdf'."""
+    name = " ".join(_UNSAFE_IN_FILE_NAMES.sub(" ", text).split())[:100].rstrip(" .")
+    return (name or "brochure") + ".pdf"
+
+
+def html_body(text: str, subject: str, lang: str) -> str:
+    """The plain text as HTML: a blank line starts a paragraph, a line break stays one."""
+    paragraphs = [part.strip() for part in re.split(r"\n\s*\n", text) if part.strip()]
+    shown = "\n".join("<p>" + "<br>\n".join(html.escape(line) for line in part.split("\n"))
+                      + "</p>" for part in paragraphs)
+    return HTML_PAGE.format(lang=html.escape(lang), subject=html.escape(subject),
+                            paragraphs=shown)
+
+
+class Composer:
+    """Builds the messages of one mailing: one brochure, one sender, the texts per language."""
+
+    def __init__(self, brochure: Brochure, settings: MailSettings, sender: Address) -> None:
+        self.brochure = brochure
+        self.settings = settings
+        self.sender = sender
+        self.domain = sender.email.rpartition("@")[2]
+
+    def language_of(self, recipient: Recipient) -> str:
+        return recipient.language or self.brochure.event.language
+
+    def values(self, recipient: Recipient) -> dict[str, str]:
+        """What the placeholders of the recipient's texts stand for."""
+        code = self.language_of(recipient)
+        event = self.brochure.event
+        values = {
+            "name": recipient.name,
+            "title": event.title,
+            "date": language_table(code).date(event.date),
+            "venue": event.venue,
+            "city": event.city,
+            "organisers": join_names([o.name for o in event.organisers], language_table(code)),
+        }
+        values["salutation"] = recipient.salutation or fill(
+            self.settings.text(code, "salutation"), values)
+        values["attachment"] = attachment_name(fill(self.settings.text(code, "attachment"),
+                                                    values))
+        return values
+
+    def subject(self, recipient: Recipient) -> str:
+        return self._subject(self.language_of(recipient), self.values(recipient))
+
+    def _subject(self, code: str, values: dict[str, str]) -> str:
+        return " ".join(fill(self.settings.text(code, "subject"), values).split())
+
+    def check(self, recipients: RecipientList) -> None:
+        """Every subject as it will be sent is fit for a header: refused before the first
+        message, with the CSV line, rather than halfway through."""
+        problems = []
+        for recipient in recipients.recipients:
+            problem = header_problem(self.subject(recipient))
+            if problem:
+                problems.append(Problem(recipient.line, 0, "subject", problem, recipients.name))
+        if problems:
+            raise BadInput(problems)
+
+    def compose(self, recipient: Recipient) -> Outgoing:
+        code = self.language_of(recipient)
+        values = self.values(recipient)
+        subject = self._subject(code, values)
+        text = fill(self.settings.text(code, "body"), values).strip() + "\n"
+        ident = message_id(self.brochure.event.id, self.brochure.sha256, recipient.key,
+                           self.domain)
+        msg = EmailMessage(policy=_POLICY)
+        msg["From"] = _header_address(self.sender)
+        msg["To"] = _header_address(Address(recipient.name, recipient.email))
+        if self.settings.reply_to:
+            msg["Reply-To"] = _header_address(self.settings.reply_to)
+        msg["Subject"] = subject
+        msg["Date"] = format_datetime(dt.datetime.now().astimezone())
+        msg["Message-ID"] = ident
+        msg.set_content(text)
+        msg.add_alternative(html_body(text, subject, code), subtype="html")
+        msg.add_attachment(self.brochure.pdf, maintype="application", subtype="pdf",
+                           filename=values["attachment"])
+        msg["Content-Language"] = code  # after the parts: making them moves Content-* down
+        data = msg.as_bytes()
+        check_header_block(data, list(msg.keys()))
+        return Outgoing(recipient, ident, data)
+
+
+def _header_address(address: Address) -> HeaderAddress:
+    return HeaderAddress(display_name=address.name, addr_spec=address.email)

@@ -1,0 +1,198 @@
+"""mail.yaml beside the recipients CSV: the sender, a Reply-To and the texts per language.
+
+    from: Kennisdag 2011 <kennisdag@example.org>
+    reply_to: Anna de Vries <anna@example.org>
+    nl:
+      subject: Het verslag van ‘{title}’
+      body: |
+        {salutation},
+
+        In de bijlage het verslag van {date}.
+    en:
+      subject: The report of ‘{title}’
+
+Every key is optional: a text not given is the built-in one (texts.MAIL_TEXTS), the sender
+can come from --from instead. Addresses live here or in options, never in the event file.
+
+The file is read with yaml.safe_load (data only: no tags, no objects) and, for the line of each
+key, composed by the same safe loader; every problem is reported with its line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ..errors import BadInput, Problem
+from ..i18n import LANGUAGES
+from .headers import control_problem, header_problem
+from .inputs import read_text
+from .texts import DERIVED, MAIL_TEXTS, PLACEHOLDERS
+
+FILE_NAME = "mail.yaml"
+MAX_SETTINGS_BYTES = 1024 * 1024
+ADDRESS_KEYS = ("from", "reply_to")
+HEADER_TEXTS = ("subject", "salutation", "attachment")  # one line each; the body has many
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+
+
+@dataclass(frozen=True)
+class Address:
+    name: str  # may be empty: the address alone is shown
+    email: str
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    sender: Address | None = None
+    reply_to: Address | None = None
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)  # language → key → text
+
+    def text(self, language: str, key: str) -> str:
+        return self.texts.get(language, {}).get(key) or MAIL_TEXTS[language][key]
+
+
+def read_settings(folder: Path) -> MailSettings:
+    """The mail.yaml in folder, or the built-in settings when there is none."""
+    path = folder / FILE_NAME
+    if not path.exists():
+        return MailSettings()
+    name, _, text = read_text(path, kind="mail settings file", limit=MAX_SETTINGS_BYTES)
+    _refuse_control_characters(text, name)
+    try:
+        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        why = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc)
+        raise BadInput.single(name, f"not valid YAML: {' '.join(str(why).split())}",
+                              line=mark.line + 1 if mark else 0) from None
+    if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
+        raise BadInput.single(name, f"expected a mapping with the keys "
+                                    f"{', '.join((*ADDRESS_KEYS, *LANGUAGES))}", line=1)
+    problems: list[Problem] = []
+    settings = _Reader(name, problems).settings(data, root)
+    if problems:
+        raise BadInput(problems)
+    return settings
+
+
+def _refuse_control_characters(text: str, name: str) -> None:
+    """Before the YAML parser, whose own complaint about them spans lines and names none."""
+    for index, ch in enumerate(text):
+        problem = None if ch in "\n\r\t" else control_problem(ch)
+        if problem:
+            raise BadInput.single(name, problem, line=text.count("\n", 0, index) + 1)
+
+
+def parse_address(text: str) -> tuple[Address | None, str | None]:
+    """'Name <address>' or 'address' → (Address, None), or (None, why not)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    problem = header_problem(text)
+    if problem:
+        return None, problem
+    match = re.fullmatch(r"\s*(?:(?P<name>[^<>]*?)\s*<(?P<named>[^<>]*)>|(?P<bare>[^<>\s]+))\s*",
+                         text)
+    if not match:
+        return None, f"'{text}' is not 'Name <address>' or an address"
+    name = (match["name"] or "").strip().strip('"').strip()
+    try:
+        checked = validate_email((match["named"] or match["bare"]).strip(),
+                                 check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        return None, f"'{text}' is not an email address: {exc}"
+    return Address(name, checked.ascii_email or checked.normalized), None
+
+
+def template_problem(text: str, key: str) -> str | None:
+    """Why the placeholders of the text for key cannot be filled, or None."""
+    known = [name for name in PLACEHOLDERS if key not in DERIVED or name not in DERIVED]
+    for match in _PLACEHOLDER.finditer(text):
+        if match[1] is not None and match[1] not in known:
+            return (f"unknown placeholder {match[0]} here; known: "
+                    f"{', '.join('{' + name + '}' for name in known)} "
+                    f"(write {{{{ and }}}} for a brace)")
+    if re.search(r"[{}]", _PLACEHOLDER.sub("", text)):
+        return "a lone { or }: write {{ and }} for a brace"
+    return None
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """A checked text with its placeholders filled in (no str.format: no attribute access)."""
+    return _PLACEHOLDER.sub(lambda m: values[m[1]] if m[1] is not None else m[0][0], text)
+
+
+class _Reader:
+    """Checks the parsed data against the nodes, which know each key's line."""
+
+    def __init__(self, name: str, problems: list[Problem]) -> None:
+        self.name = name
+        self.problems = problems
+
+    def refuse(self, line: int, field: str, message: str) -> None:
+        self.problems.append(Problem(line, 0, field, message, self.name))
+
+    def settings(self, data: dict, root: yaml.MappingNode) -> MailSettings:
+        lines = self.key_lines(root, "")
+        addresses: dict[str, Address | None] = {}
+        texts: dict[str, dict[str, str]] = {}
+        for key, value in data.items():
+            line = lines.get(str(key), 0)
+            if key in ADDRESS_KEYS:
+                addresses[key] = self.address(value, line, key)
+            elif key in LANGUAGES:
+                texts[key] = self.texts(value, self.node(root, key), line, key)
+            else:
+                self.refuse(line, str(key), f"unknown key; the keys are "
+                                            f"{', '.join((*ADDRESS_KEYS, *LANGUAGES))}")
+        return MailSettings(addresses.get("from"), addresses.get("reply_to"), texts)
+
+    def address(self, value, line: int, field: str) -> Address | None:
+        if not isinstance(value, str):
+            self.refuse(line, field, "must be 'Name <address>' or an address")
+            return None
+        address, problem = parse_address(value)
+        if problem:
+            self.refuse(line, field, problem)
+        return address
+
+    def texts(self, value, node, line: int, language: str) -> dict[str, str]:
+        if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
+            self.refuse(line, language, f"must be a mapping with the keys "
+                                        f"{', '.join(MAIL_TEXTS[language])}")
+            return {}
+        lines = self.key_lines(node, language + ".")
+        texts: dict[str, str] = {}
+        for key, text in value.items():
+            field, where = f"{language}.{key}", lines.get(str(key), line)
+            if key not in MAIL_TEXTS[language]:
+                self.refuse(where, field, f"unknown key; the keys are "
+                                          f"{', '.join(MAIL_TEXTS[language])}")
+            elif not isinstance(text, str) or not text.strip():
+                self.refuse(where, field, "must be text (put it in quotes if it looks like a "
+                                          "number or a date)")
+            else:
+                problem = (control_problem(text, multiline=True) if key == "body"
+                           else header_problem(text.strip())) or template_problem(text, key)
+                if problem:
+                    self.refuse(where, field, problem)
+                texts[key] = text.strip()
+        return texts
+
+    def key_lines(self, node: yaml.MappingNode, prefix: str) -> dict[str, int]:
+        """Each key's line; a key given twice is refused (safe_load would keep the last)."""
+        lines: dict[str, int] = {}
+        for key_node, _ in node.value:
+            key, line = str(key_node.value), key_node.start_mark.line + 1
+            if key in lines:
+                self.refuse(line, prefix + key, f"appears twice (also on line {lines[key]})")
+            lines.setdefault(key, line)
+        return lines
+
+    @staticmethod
+    def node(root: yaml.MappingNode, key: str):
+        return next((value for key_node, value in root.value if key_node.value == key), None)

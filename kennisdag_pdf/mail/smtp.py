@@ -1,0 +1,241 @@
+"""Talking to the SMTP server: TLS that is never quietly dropped, and one transaction whose
+every failure says whether the message can have arrived.
+
+STARTTLS is the default, and a server that does not offer it is refused, never used in plain
+text: an attacker between us and the server can strip the offer from the server's answer.
+`ssl` is TLS from the first byte (port 465); `none` is for a server on this machine only.
+Certificates are checked against the system's CAs, or only those of --cafile.
+
+The message data is sent by hand rather than with smtplib's sendmail, to know which side of
+the final "." a broken connection fell on: before it, the server discards the message
+(deferred, mail again); after it, the server may have accepted the message and its answer is
+lost (unknown, RFC 1047), so it must not be mailed again without the organiser's say.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import smtplib
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import EXIT_BAD_INPUT, BadInput, KennisdagError
+
+TLS_MODES = ("starttls", "ssl", "none")
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+LOST_AFTER_DATA = ("the connection broke after the message was sent and before the server "
+                   "answered (RFC 1047): it may have arrived")
+
+
+@dataclass(frozen=True)
+class Server:
+    host: str
+    port: int
+    tls: str = "starttls"
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)  # never shown, never logged
+    cafile: Path | None = None
+    timeout: float = 60.0
+
+    @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+class ServerRefused(KennisdagError):
+    """The server cannot be used as set up (no STARTTLS, an untrusted certificate, a refused
+    login or sender, a message over its size limit): no retry would help."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class ServerUnavailable(Exception):
+    """The server cannot be reached or talked to for now: a temporary failure."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str  # the journal state it leads to: sent, failed, deferred or unknown
+    reply: str  # the server's answer, or what went wrong
+    connection_lost: bool = False
+
+
+def check_tls_choice(host: str, tls: str) -> None:
+    """--tls none sends the password and every address in plain text: only to this machine."""
+    if tls != "none":
+        return
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise BadInput.single("--tls", f"none is only for a server on this machine "
+                                       f"(localhost, 127.0.0.1, ::1), not {host}; use "
+                                       f"starttls or ssl")
+
+
+class Connection:
+    """One open, greeted, secured and (with --smtp-user) logged-in SMTP session."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.smtp = _open(server)
+
+    def close(self) -> None:
+        try:
+            self.smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            self.smtp.close()
+
+    def size_limit(self) -> int | None:
+        """The largest message the server takes (its SIZE extension), if it says."""
+        value = self.smtp.esmtp_features.get("size", "") if self.smtp.has_extn("size") else ""
+        return int(value) if value.strip().isdigit() and int(value) > 0 else None
+
+    def transaction(self, sender: str, recipient: str, data: bytes,
+                    before_data: Callable[[], None]) -> Outcome:
+        """MAIL, RCPT, DATA; before_data() runs when only the message itself is left to send,
+        which is the last moment at which a failure certainly leaves it undelivered."""
+        try:
+            code, reply = self.smtp.mail(sender)
+            if code >= 500:
+                raise ServerRefused(f"{self.server.where}: the server refuses the sender "
+                                    f"{sender}: {_text(code, reply)}")
+            if code != 250:
+                return self._refused(code, reply)
+            code, reply = self.smtp.rcpt(recipient)
+            if code not in (250, 251):
+                return self._refused(code, reply)
+            code, reply = self.smtp.docmd("DATA")
+            if code != 354:
+                return self._refused(code, reply)
+        except OSError as exc:  # smtplib's errors are OSErrors too
+            return Outcome("deferred", f"connection lost before the message was sent: "
+                                       f"{_describe(exc)}", connection_lost=True)
+        before_data()
+        try:
+            self.smtp.send(_dot_stuffed(data))
+        except OSError as exc:
+            return Outcome("deferred", f"connection lost while the message was being sent: "
+                                       f"{_describe(exc)}", connection_lost=True)
+        try:
+            code, reply = self.smtp.getreply()
+        except OSError:
+            return Outcome("unknown", LOST_AFTER_DATA, connection_lost=True)
+        return _judged(code, reply)
+
+    def _refused(self, code: int, reply: bytes) -> Outcome:
+        """A refusal before the data: end the transaction so the session can go on."""
+        outcome = _judged(code, reply)
+        if code == 421:  # the server is closing the session
+            return Outcome(outcome.state, outcome.reply, connection_lost=True)
+        try:
+            self.smtp.rset()
+        except OSError:
+            return Outcome(outcome.state, outcome.reply, connection_lost=True)
+        return outcome
+
+
+def _judged(code: int, reply: bytes) -> Outcome:
+    if code == 250:
+        return Outcome("sent", _text(code, reply))
+    if 500 <= code < 600:
+        return Outcome("failed", _text(code, reply))
+    return Outcome("deferred", _text(code, reply))  # 4xx, and what no server should say
+
+
+def _text(code: int, reply: bytes) -> str:
+    return f"{code} {' '.join(reply.decode('utf-8', 'replace').split())}"[:500]
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc).strip() or type(exc).__name__
+
+
+def _dot_stuffed(data: bytes) -> bytes:
+    """The message as DATA sends it (RFC 5321 4.5.2): a line's leading dot doubled, then the
+    lone dot that ends it."""
+    stuffed = re.sub(rb"(?m)^\.", b"..", data)
+    if not stuffed.endswith(b"\r\n"):
+        stuffed += b"\r\n"
+    return stuffed + b".\r\n"
+
+
+def _open(server: Server) -> smtplib.SMTP:
+    """A session ready for MAIL FROM, or why not: ServerRefused when no retry would help,
+    ServerUnavailable when a later try may work."""
+    try:
+        return _greeted(server)
+    except ssl.SSLError as exc:  # before OSError, which it is
+        raise _tls_refused(server, exc) from None
+    except smtplib.SMTPConnectError as exc:
+        message = (f"{server.where}: the server turns us away: "
+                   f"{_text(exc.smtp_code, exc.smtp_error)}")
+        raise (ServerRefused(message) if exc.smtp_code >= 500
+               else ServerUnavailable(message)) from None
+    except smtplib.SMTPResponseException as exc:
+        raise ServerUnavailable(f"{server.where}: {_text(exc.smtp_code, exc.smtp_error)}") \
+            from None
+    except OSError as exc:
+        raise ServerUnavailable(f"{server.where}: {_describe(exc)}") from None
+
+
+def _greeted(server: Server) -> smtplib.SMTP:
+    context = None if server.tls == "none" else ssl.create_default_context(
+        cafile=str(server.cafile) if server.cafile else None)
+    if server.tls == "ssl":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(server.host, server.port, context=context,
+                                              timeout=server.timeout)
+    else:
+        smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
+    try:
+        smtp.ehlo_or_helo_if_needed()
+        if server.tls == "starttls":
+            _starttls(smtp, server, context)
+        if server.user:
+            _login(smtp, server)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _starttls(smtp: smtplib.SMTP, server: Server, context: ssl.SSLContext | None) -> None:
+    if not smtp.has_extn("starttls"):
+        raise ServerRefused(f"{server.where}: the server does not offer STARTTLS; refusing to "
+                            f"send in plain text (--tls ssl for a server on port 465, "
+                            f"--tls none only for a server on this machine)")
+    code, reply = smtp.starttls(context=context)
+    if code != 220:  # smtplib then simply carries on unencrypted: we do not
+        raise ServerRefused(f"{server.where}: STARTTLS refused: {_text(code, reply)}; "
+                            f"refusing to send in plain text")
+    smtp.ehlo()
+
+
+def _login(smtp: smtplib.SMTP, server: Server) -> None:
+    if not smtp.has_extn("auth"):
+        raise ServerRefused(f"{server.where}: the server offers no login (AUTH) for "
+                            f"--smtp-user {server.user}")
+    try:
+        smtp.login(server.user or "", server.password or "")
+    except smtplib.SMTPAuthenticationError as exc:
+        if exc.smtp_code >= 500:
+            raise ServerRefused(f"{server.where}: the server refuses the login of "
+                                f"{server.user}: {_text(exc.smtp_code, exc.smtp_error)}; "
+                                f"check --smtp-user and KENNISDAG_SMTP_PASSWORD") from None
+        raise
+    except smtplib.SMTPException as exc:
+        if isinstance(exc, smtplib.SMTPServerDisconnected):
+            raise
+        raise ServerRefused(f"{server.where}: cannot log in: {_describe(exc)}") from None
+
+
+def _tls_refused(server: Server, exc: ssl.SSLError) -> ServerRefused:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return ServerRefused(f"{server.where}: the server's certificate is not trusted "
+                             f"({exc.verify_message}); for a private CA give --cafile")
+    return ServerRefused(f"{server.where}: TLS failed ({exc.reason or exc}); is --tls "
+                         f"{server.tls} right for port {server.port}?")

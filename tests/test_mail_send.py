@@ -1,0 +1,255 @@
+"""Sending to a real SMTP server on loopback (aiosmtpd): plain, STARTTLS and TLS through a
+throwaway CA, a server without STARTTLS, logins, 4xx and 5xx per address, a connection that
+breaks after the data, pausing, the rate limit and the server's size limit.
+
+These call the send loop directly with a brochure built once for the session; the command
+line itself is tested in test_mail_cli.py.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from mail_helpers import (LOOPBACK, PASSWORD, USER, Handler, people, sha256, smtp_server,
+                          write_recipients)
+
+from kennisdag_pdf.mail.deliver import Pacing, send_mailing
+from kennisdag_pdf.mail.journal import Journal, default_path
+from kennisdag_pdf.mail.message import Brochure, Composer
+from kennisdag_pdf.mail.recipients import read_recipients
+from kennisdag_pdf.mail.settings import Address, MailSettings
+from kennisdag_pdf.mail.smtp import (LOST_AFTER_DATA, Connection, Server, ServerRefused,
+                                     check_tls_choice)
+
+# The loopback server, the test CA and the session's screen brochure (fixtures).
+pytest_plugins = ["mail_fixtures"]
+
+SENDER = Address("Kennisdag 2011", "kennisdag@example.org")
+NO_WAITING = Pacing(per_minute=0, retry_wait=0, pause_after=5)
+
+
+class Clock:
+    """Time that passes only when the send loop sleeps: waits are exact and cost nothing."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 6))
+        self.now += seconds
+
+
+class Mailing:
+    """One recipients list with its journal and composer, to run the send loop on."""
+
+    def __init__(self, folder, screen, rows) -> None:
+        self.listed = read_recipients(write_recipients(folder, rows))
+        self.journal_path = default_path(folder / "recipients.csv")
+        self.composer = Composer(Brochure(screen.loaded.day.event, screen.pdf),
+                                 MailSettings(), SENDER)
+        self.clock = Clock()
+
+    def send(self, server: Server, pacing: Pacing = NO_WAITING, *, retry_unknown=False):
+        with Journal.open(self.journal_path) as journal:
+            journal.begin("kennisdag-2011", self.composer.brochure.sha256, self.listed,
+                          retry_unknown=retry_unknown)
+            return send_mailing(journal, self.listed, self.composer, server, pacing,
+                                sleep=self.clock.sleep, clock=self.clock)
+
+    def states(self) -> dict[str, str]:
+        with Journal.read(self.journal_path) as journal:
+            return {d.address: d.state for d in journal.deliveries()}
+
+    def replies(self) -> dict[str, str]:
+        with Journal.read(self.journal_path) as journal:
+            return {d.address: d.reply for d in journal.deliveries()}
+
+
+@pytest.fixture
+def five(tmp_path, screen_2011) -> Mailing:
+    rows = people(5)
+    rows[1] = ("Sarah Baker", "sarah@example.org", "en", "Dear Sarah")
+    return Mailing(tmp_path, screen_2011, rows)
+
+
+def plain(port: int) -> Server:
+    return Server(LOOPBACK, port, "none")
+
+
+def test_every_recipient_gets_one_intact_personal_message(five, screen_2011):
+    handler = Handler()
+    with smtp_server(handler) as server:
+        result = five.send(plain(server.port))
+    assert result.outcomes == {"sent": 5} and result.paused is None
+    assert set(five.states().values()) == {"sent"}
+    expected = [r.email for r in five.listed.recipients]
+    assert handler.addresses() == expected
+    for received, recipient in zip(handler.received, five.listed.recipients):
+        message = received.message
+        assert received.sender == "kennisdag@example.org"
+        assert [a.addr_spec for a in message["To"].addresses] == [recipient.email]
+        assert message["Cc"] is None and message["Bcc"] is None
+        assert message["Message-ID"] == five.composer.compose(recipient).message_id
+        assert sha256(received.attachment()) == sha256(screen_2011.pdf)
+    assert handler.received[1].message["Subject"].startswith("Report of the knowledge day")
+    assert handler.received[0].message["Subject"].startswith("Verslag van de kennisdag")
+
+
+@pytest.mark.parametrize("tls", ["starttls", "ssl"])
+def test_tls_through_a_test_ca(five, loopback_ca, tls):
+    handler = Handler()
+    with smtp_server(handler, tls=tls, ca=loopback_ca) as server:
+        result = five.send(Server(LOOPBACK, server.port, tls, cafile=loopback_ca.cafile))
+    assert result.outcomes == {"sent": 5}
+    assert len(handler.received) == 5 and all(r.encrypted for r in handler.received)
+
+
+def test_a_certificate_from_an_unknown_ca_is_refused(five, loopback_ca, monkeypatch):
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    handler = Handler()
+    with smtp_server(handler, tls="starttls", ca=loopback_ca) as server:
+        with pytest.raises(ServerRefused, match="certificate is not trusted"):
+            five.send(Server(LOOPBACK, server.port, "starttls"))
+    assert handler.received == []
+
+
+def test_a_server_without_starttls_is_refused_unless_tls_none(five):
+    handler = Handler()
+    with smtp_server(handler, tls="none") as server:
+        with pytest.raises(ServerRefused) as caught:
+            five.send(Server(LOOPBACK, server.port, "starttls"))
+        assert str(caught.value) == (
+            f"{LOOPBACK}:{server.port}: the server does not offer STARTTLS; refusing to send in "
+            "plain text (--tls ssl for a server on port 465, --tls none only for a server on "
+            "this machine)")
+        assert handler.received == []
+        assert set(five.states().values()) == {"pending"}
+        assert five.send(plain(server.port)).outcomes == {"sent": 5}
+
+
+def test_tls_none_only_to_this_machine():
+    for host in ("localhost", "127.0.0.1", "127.8.9.10", "::1"):
+        check_tls_choice(host, "none")
+    for host in ("smtp.example.org", "192.168.1.10", "10.0.0.1"):
+        with pytest.raises(Exception, match="only for a server on this machine"):
+            check_tls_choice(host, "none")
+
+
+def test_login_over_starttls(five, loopback_ca):
+    handler = Handler()
+    with smtp_server(handler, tls="starttls", ca=loopback_ca, auth=True) as server:
+        wrong = Server(LOOPBACK, server.port, "starttls", USER, "wrong", loopback_ca.cafile)
+        with pytest.raises(ServerRefused, match="refuses the login of organiser: 535"):
+            Connection(wrong)
+        anonymous = Server(LOOPBACK, server.port, "starttls", cafile=loopback_ca.cafile)
+        with pytest.raises(ServerRefused, match="530 5.7.0 Authentication required"):
+            five.send(anonymous)
+        server_settings = Server(LOOPBACK, server.port, "starttls", USER, PASSWORD,
+                                 loopback_ca.cafile)
+        assert PASSWORD not in repr(server_settings)
+        assert five.send(server_settings).outcomes == {"sent": 5}
+
+
+def test_temporary_refusals_are_retried_with_backoff(five):
+    first, second = (r.email for r in five.listed.recipients[:2])
+    handler = Handler(temporary={first: 1, second: 99})
+    with smtp_server(handler) as server:
+        result = five.send(plain(server.port), Pacing(0, retry_wait=2, pause_after=5))
+    assert handler.addresses().count(first) == 1 and second not in handler.addresses()
+    assert five.states()[first] == "sent"
+    assert five.states()[second] == "deferred"  # three tries in this run; the next run retries
+    assert five.replies()[second] == "450 4.2.0 Mailbox busy, try again later"
+    assert result.outcomes == {"deferred": 4, "sent": 4}
+    assert five.clock.sleeps == [2, 4, 2]  # doubling while failures follow each other
+
+
+def test_a_permanent_refusal_is_kept_with_the_reply_and_not_retried(five):
+    refused = five.listed.recipients[2].email
+    handler = Handler(permanent={refused})
+    with smtp_server(handler) as server:
+        five.send(plain(server.port))
+        assert five.states()[refused] == "failed"
+        assert five.replies()[refused] == "550 5.1.1 No such user here"
+        handler.permanent.clear()
+        assert five.send(plain(server.port)).attempted == 0
+    assert refused not in handler.addresses() and len(handler.received) == 4
+
+
+def test_a_connection_broken_after_the_data_is_unknown_and_not_mailed_again(five):
+    lost = five.listed.recipients[1].email
+    handler = Handler(drop_after_data={lost})
+    with smtp_server(handler) as server:
+        result = five.send(plain(server.port))
+        assert result.outcomes == {"sent": 4, "unknown": 1}
+        assert five.states()[lost] == "unknown"
+        assert five.replies()[lost] == LOST_AFTER_DATA
+        assert five.send(plain(server.port)).attempted == 0
+        assert handler.addresses().count(lost) == 1
+        handler.drop_after_data.clear()  # the organiser found out it did not arrive
+        assert five.send(plain(server.port), retry_unknown=True).outcomes == {"sent": 1}
+    assert handler.addresses().count(lost) == 2 and len(handler.received) == 6
+
+
+def test_a_server_that_keeps_saying_later_pauses_the_run(five):
+    handler = Handler(temporary={r.email: 99 for r in five.listed.recipients})
+    with smtp_server(handler) as server:
+        result = five.send(plain(server.port), Pacing(0, retry_wait=1, pause_after=3))
+    assert result.paused == "450 4.2.0 Mailbox busy, try again later"
+    assert five.clock.sleeps == [1, 2]
+    assert list(five.states().values()) == ["deferred"] * 3 + ["pending"] * 2
+
+
+def test_an_unreachable_server_pauses_with_nothing_sent(five):
+    with socket.socket() as probe:  # a port on which nothing listens
+        probe.bind((LOOPBACK, 0))
+        port = probe.getsockname()[1]
+    result = five.send(plain(port), Pacing(0, retry_wait=10, pause_after=4))
+    assert "Connection refused" in result.paused
+    assert five.clock.sleeps == [10, 20, 40]
+    assert set(five.states().values()) == {"pending"}
+
+
+def test_the_rate_limit_spaces_the_messages(five):
+    handler = Handler()
+    with smtp_server(handler) as server:
+        five.send(plain(server.port), Pacing(per_minute=120))
+    assert five.clock.sleeps == [0.5] * 4
+    assert len(handler.received) == 5
+
+
+def test_a_message_over_the_servers_size_limit_is_refused_before_the_first(five):
+    handler = Handler()
+    with smtp_server(handler, data_size_limit=100_000) as server:
+        with pytest.raises(ServerRefused, match="takes messages up to 100000 bytes"):
+            five.send(plain(server.port))
+    assert handler.received == []
+    assert set(five.states().values()) == {"pending"}
+
+
+def test_ssl_cert_file_is_honoured_as_well_as_cafile(five, loopback_ca, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(loopback_ca.cafile))
+    handler = Handler()
+    with smtp_server(handler, tls="starttls", ca=loopback_ca) as server:
+        assert five.send(Server(LOOPBACK, server.port, "starttls")).outcomes == {"sent": 5}
+
+
+def test_ctrl_c_stops_the_run_with_the_journal_up_to_date(five):
+    from kennisdag_pdf.mail.deliver import Interrupted
+
+    handler = Handler()
+
+    def interrupt_on_the_third(seconds):
+        if len(handler.received) == 2:
+            raise KeyboardInterrupt
+        five.clock.now += seconds
+
+    five.clock.sleep = interrupt_on_the_third
+    with smtp_server(handler) as server:
+        with pytest.raises(Interrupted, match="interrupted after 2 messages sent in this run"):
+            five.send(plain(server.port), Pacing(per_minute=6000))
+    assert list(five.states().values()) == ["sent"] * 2 + ["pending"] * 3
