@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import unicodedata
@@ -183,3 +184,98 @@ def test_every_scalar_stays_text(tmp_path, tree):
     built = _Builder("t.yaml", {}, problems, None).build(_compose(text, "t.yaml"))
     assert problems == []
     assert built == {"root": tree}  # '', 'null', 'yes', '1.10', '12:30' all come back as text
+
+
+# --- whole event files drawn from the format's own JSON Schema -----------------------------
+
+def _from_schema(node: dict, defs: dict, name: str = "") -> st.SearchStrategy:
+    """A strategy for values of one JSON Schema node, as `kennisdag-pdf schema` prints it.
+
+    (hypothesis-jsonschema would do this, but it does not run with this Hypothesis release.)
+    Strings are short and mostly ordinary so that events build fast; names that need a form
+    of their own (id, date, URLs, image paths) get one.
+    """
+    if "$ref" in node:
+        return _from_schema(defs[node["$ref"].rsplit("/", 1)[1]], defs, name)
+    if "anyOf" in node:
+        return st.one_of([_from_schema(option, defs, name) for option in node["anyOf"]])
+    if "enum" in node:
+        return st.sampled_from(node["enum"])
+    kind = node.get("type")
+    if kind == "null":
+        return st.none()
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "array":
+        return st.lists(_from_schema(node["items"], defs, name),
+                        min_size=node.get("minItems", 0), max_size=3)
+    if kind == "object":
+        required = set(node.get("required", ()))
+        fields = {key: _from_schema(value, defs, key)
+                  for key, value in node["properties"].items()}
+        return st.fixed_dictionaries(
+            {key: fields[key] for key in fields if key in required},
+            optional={key: fields[key] for key in fields if key not in required})
+    if name == "id":
+        return st.from_regex(r"[a-z][a-z0-9]{0,8}(-[a-z0-9]{1,5}){0,2}", fullmatch=True)
+    if node.get("format") == "date":
+        return st.dates(min_value=dt.date(1990, 1, 1)).map(dt.date.isoformat)
+    if name.endswith("url"):
+        return st.from_regex(r"https://example\.org/[a-z0-9/]{0,30}", fullmatch=True)
+    if name in ("logo", "cover_image", "image"):
+        return st.just("assets/beeld.png")
+    ordinary = st.sampled_from("abcdefghij klmnop ABC éëï ‘’“” – … *_[]()<>&")
+    anything = st.characters(codec="utf-8", exclude_categories=("Cs",))
+    return st.text(st.one_of(ordinary, ordinary, ordinary, anything), min_size=1, max_size=40)
+
+
+def _mutated(event: dict, data) -> dict:
+    """One kind of mistake an editor makes, or none."""
+    kind = data.draw(st.sampled_from(["none", "none", "drop", "wrong-type", "unknown-key",
+                                      "bad-date"]))
+    if kind == "drop":
+        section = data.draw(st.sampled_from(sorted(event)))
+        if isinstance(event[section], dict) and event[section]:
+            del event[section][data.draw(st.sampled_from(sorted(event[section])))]
+        else:
+            del event[section]
+    elif kind == "wrong-type":
+        event["event"]["title"] = data.draw(st.sampled_from([12, ["a", "b"], {"x": 1}, None]))
+    elif kind == "unknown-key":
+        event["event"]["titel"] = "Kennisdag"
+    elif kind == "bad-date":
+        event["event"]["date"] = data.draw(st.sampled_from(["2011-02-30", "07-04-2011",
+                                                            "morgen"]))
+    return event
+
+
+SCHEMA_EVENTS = settings(max_examples=int(os.environ.get("KENNISDAG_EXAMPLES", "25")),
+                         deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@SCHEMA_EVENTS
+@given(data=st.data())
+def test_events_from_the_schema_build_a_checked_pdf_or_fail_located(tmp_path_factory, data):
+    from PIL import Image
+
+    from kennisdag_pdf.finish import finish
+    from kennisdag_pdf.schema import json_schema
+
+    schema = json_schema()
+    event = _mutated(data.draw(_from_schema(schema, schema["$defs"])), data)
+    folder = tmp_path_factory.mktemp("schema")
+    (folder / "assets").mkdir()
+    Image.new("RGB", (300, 200), (40, 90, 140)).save(folder / "assets" / "beeld.png")
+    try:
+        source = write(folder, event)
+    except (yaml.YAMLError, UnicodeEncodeError):
+        assume(False)
+    try:
+        loaded = load(source)
+        finished = finish(render(loaded), loaded, name="event.pdf")
+    except BadInput as exc:
+        for line in exc.lines():
+            assert re.match(r"^.*event\.yaml(:\d+(:\d+)?)?: \S", line), line
+    else:  # finish() raises unless the screen profile's own preflight passed
+        assert finished.pdf.startswith(b"%PDF-")
+        assert finished.report.passed
