@@ -109,6 +109,14 @@ def test_every_problem_is_reported_with_its_line(tmp_path):
     ]
 
 
+def test_a_row_without_an_address_says_how_to_leave_someone_out(tmp_path):
+    """G8: a participant without an address (or who wants no mail) is not on the list; a
+    silent skip would look the same as a forgotten address."""
+    path = csv_file(tmp_path, "name,email\nAnna,anna@example.org\nPiet Puk,\nKlaas Vaak\n")
+    message = "email: is empty; leave out of this file whoever has no address or wants no mail"
+    assert problems(path) == [f"recipients.csv:3: {message}", f"recipients.csv:4: {message}"]
+
+
 @pytest.mark.parametrize("header, message", [
     ("name,e-mail", "column 'e-mail' is not one of name, email, language, salutation"),
     ("name", "no 'email' column; the first row names the columns"),
@@ -196,6 +204,23 @@ def test_harmless_encoded_words_are_refused_too_and_plain_names_pass():
     assert "U+202E" in header_problem("Anna \u202etxt.exe")
 
 
+@pytest.mark.parametrize("text, message", [
+    ("Anna\u200b de Vries", "character U+200B (ZERO WIDTH SPACE) is not allowed"),
+    ("Anna\ufeff", "character U+FEFF (ZERO WIDTH NO-BREAK SPACE) is not allowed"),
+    ("Anna\U000e0041", "character U+E0041 (TAG LATIN CAPITAL LETTER A) is not allowed"),
+    ("Anna\ue000", "character U+E000 (private use character) is not allowed"),
+])
+def test_invisible_characters_are_refused_as_in_the_event_file(tmp_path, text, message):
+    """Format (Cf), private-use and unassigned characters, as model._bad_character refuses
+    them in the event file (A15): invisible in a name that looks like any other."""
+    assert header_problem(text) == message
+    path = csv_file(tmp_path, f"name,email,language,salutation\n{text},anna@example.org,,"
+                              f"Beste {text}\n")
+    assert problems(path) == [f"recipients.csv:2: name: {message}",
+                              f"recipients.csv:2: salutation: {message}"]
+    assert header_problem("Zoë Ångström-Ødegård, Wil\u00adlem") is None  # a soft hyphen is kept
+
+
 def test_a_finished_header_block_must_hold_exactly_the_headers_set():
     good = b"From: a@example.org\r\nSubject: x\r\n folded\r\n\r\nbody\r\n"
     check_header_block(good, ["From", "Subject"])
@@ -281,6 +306,14 @@ def test_mail_yaml_problems_are_located_by_line(tmp_path):
 ])
 def test_mail_yaml_refuses(tmp_path, text, message):
     assert settings_problems(tmp_path, text)[0].startswith(message)
+
+
+@pytest.mark.parametrize("text", ["alice@example.org)<bob@example.org>",
+                                  '"alice@example.org" <bob@example.org>'])
+def test_a_sender_that_reads_as_another_address_is_refused(text):
+    """G4: shown as alice, sent as bob; refused rather than guessed."""
+    assert parse_address(text) == (None, f"'{text}' holds two addresses; write "
+                                         f"'Name <address>' with one")
 
 
 def test_parse_address():

@@ -121,6 +121,25 @@ def test_a_subject_unfit_for_a_header_is_refused_before_sending(tmp_path, screen
                                     "hides a line break or control character"]
 
 
+def test_an_unfit_subject_made_from_the_event_is_reported_once_at_its_field(tmp_path,
+                                                                             screen_2011):
+    from kennisdag_pdf.errors import BadInput
+
+    event = screen_2011.loaded.day.event.model_copy(
+        update={"title": "Social media =?utf-8?q?=0D=0AX-Priority:_1?="})
+    listed = RecipientList("recipients.csv", "0" * 64, (
+        recipient(), recipient(email_address="b@example.org", language="en", line=3)))
+    composer = Composer(Brochure(event, screen_2011.pdf), MailSettings(), SENDER)
+    with pytest.raises(BadInput) as caught:
+        composer.check(listed)
+    assert caught.value.lines() == ["event.title: encoded word =?utf-8?q?=0D=0AX-Priority:_1?= "
+                                    "hides a line break or control character; the mail's "
+                                    "subject is made from it"]
+    (tmp_path / "mail.yaml").write_text("nl:\n  subject: Het verslag\nen:\n  subject: The "
+                                        "report\n", encoding="utf-8")
+    Composer(Brochure(event, screen_2011.pdf), read_settings(tmp_path), SENDER).check(listed)
+
+
 @pytest.mark.parametrize("text, name", [
     ("Verslag kennisdag Social media.", "Verslag kennisdag Social media.pdf"),
     ("Report: A/B testing?", "Report A B testing.pdf"),

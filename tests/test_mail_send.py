@@ -9,6 +9,8 @@ line itself is tested in test_mail_cli.py.
 from __future__ import annotations
 
 import socket
+import ssl
+from dataclasses import dataclass
 
 import pytest
 from mail_helpers import (LOOPBACK, PASSWORD, USER, Handler, people, sha256, smtp_server,
@@ -209,7 +211,7 @@ def test_an_unreachable_server_pauses_with_nothing_sent(five):
         probe.bind((LOOPBACK, 0))
         port = probe.getsockname()[1]
     result = five.send(plain(port), Pacing(0, retry_wait=10, pause_after=4))
-    assert "Connection refused" in result.paused
+    assert result.paused == f"{LOOPBACK}:{port}: Connection refused"  # not "[Errno 111] …"
     assert five.clock.sleeps == [10, 20, 40]
     assert set(five.states().values()) == {"pending"}
 
@@ -253,3 +255,78 @@ def test_ctrl_c_stops_the_run_with_the_journal_up_to_date(five):
         with pytest.raises(Interrupted, match="interrupted after 2 messages sent in this run"):
             five.send(plain(server.port), Pacing(per_minute=6000))
     assert list(five.states().values()) == ["sent"] * 2 + ["pending"] * 3
+
+
+@pytest.mark.parametrize("answer, refused", [("502 5.5.1 Command not implemented", True),
+                                             ("454 4.7.0 TLS not available", False)])
+def test_a_refused_starttls_never_falls_back_to_plain_text(five, answer, refused):
+    """smtplib raises for any answer to STARTTLS but 220: a 5xx refuses the run at once, a
+    4xx is a temporary failure like any other; nothing is sent in plain text either way."""
+    from smtp_script import Script, scripted_server
+
+    message = (f"the server refuses STARTTLS: {answer}; refusing to send in plain text")
+    with scripted_server(Script(starttls=answer)) as server:
+        if refused:
+            with pytest.raises(ServerRefused, match=message):
+                five.send(Server(LOOPBACK, server.port, "starttls"))
+        else:
+            result = five.send(Server(LOOPBACK, server.port, "starttls"),
+                               Pacing(0, retry_wait=0, pause_after=2))
+            assert result.paused == f"{LOOPBACK}:{server.port}: {message}"
+        assert server.handler.received == []
+    assert set(five.states().values()) == {"pending"}
+
+
+@pytest.mark.parametrize("code, message, cafile", [
+    (62, "Hostname mismatch, certificate is not valid for 'smtp.example.org'.", None),
+    (20, "unable to get local issuer certificate", None),
+    (20, "unable to get local issuer certificate", "ca.pem"),
+    (10, "certificate has expired", "ca.pem"),
+])
+def test_an_untrusted_certificate_gets_the_hint_that_fits(code, message, cafile):
+    from pathlib import Path
+
+    from kennisdag_pdf.mail.smtp import _tls_refused
+
+    exc = ssl.SSLCertVerificationError(1, message)
+    exc.verify_code, exc.verify_message = code, message
+    server = Server("smtp.example.org", 587, cafile=Path(cafile) if cafile else None)
+    shown = str(_tls_refused(server, exc))
+    why = message.rstrip(".")
+    assert shown == {
+        62: f"smtp.example.org:587: the server's certificate is made out to another name "
+            f"({why}); give --smtp-host the name on the certificate",
+        20: f"smtp.example.org:587: the server's certificate is not trusted ({why}); "
+            + ("it is not signed by a CA in --cafile ca.pem" if cafile
+               else "for a private CA give --cafile"),
+        10: f"smtp.example.org:587: the server's certificate is not trusted ({why})",
+    }[code]
+
+
+@dataclass
+class _AfterTheData(Handler):
+    """Answers every message's data with one refusal."""
+
+    answer: str = "552 5.3.4 Message size exceeds fixed limit"
+
+    async def handle_DATA(self, server, session, envelope):
+        return self.answer
+
+
+def test_a_message_refused_for_its_size_after_the_data_stops_the_run(five):
+    """A server that does not offer SIZE, then refuses the message (5.3.4): the others would
+    be refused alike, so one refusal stops the run; the journal keeps that one as failed."""
+    first = five.listed.recipients[0].email
+    with smtp_server(_AfterTheData(), data_size_limit=None) as server:
+        with pytest.raises(ServerRefused, match=r"refuses the message for its size \(552 5\.3\.4 "
+                                                r"Message size exceeds fixed limit\); with the "
+                                                r"brochure attached one is \d+ bytes"):
+            five.send(plain(server.port))
+    assert list(five.states().values()) == ["failed"] + ["pending"] * 4
+    assert five.replies()[first] == "552 5.3.4 Message size exceeds fixed limit"
+
+
+def test_a_full_mailbox_after_the_data_fails_that_recipient_only(five):
+    with smtp_server(_AfterTheData("552 5.2.2 Mailbox full")) as server:
+        result = five.send(plain(server.port))
+    assert result.outcomes == {"failed": 5}

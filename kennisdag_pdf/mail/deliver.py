@@ -172,4 +172,10 @@ def _deliver(journal: Journal, composer: Composer, connection: Connection,
         reached("mail.delivered")
     journal.mark(recipient.key, outcome.state, outcome.reply)
     reached(f"mail.{outcome.state}")
+    if outcome.too_large:  # a server that does not say its SIZE: one refusal is enough
+        raise ServerRefused(f"{connection.server.where}: the server refuses the message for its "
+                            f"size ({outcome.reply}); with the brochure attached one is "
+                            f"{len(outgoing.data)} bytes, so every recipient would be refused "
+                            f"alike and the run stops. Make the brochure smaller (or ask for a "
+                            f"higher limit), then mail again with --new-mailing")
     return outcome

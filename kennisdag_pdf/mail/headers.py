@@ -25,6 +25,13 @@ _ENCODED_WORD = re.compile(r"=\?([^?\s]*)\?([qQbB])\?([^?\s]*)\?=")
 _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # what str.splitlines() splits on
 # Bidi controls can reorder what the reader sees (Trojan Source), as in the event file.
 _BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# As in the event file (model._bad_character): no control, invisible format (a zero-width
+# space hides in a name that looks like any other), private-use or unassigned character; a
+# soft hyphen is the one format character kept.
+_REFUSED_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn")
+_ALLOWED_FORMAT = {"\u00ad"}
+_UNNAMED = {"Cc": "control character", "Co": "private use character",
+            "Cn": "unassigned character", "Cs": "surrogate"}
 
 
 class HeaderInjection(Exception):
@@ -40,8 +47,9 @@ def control_problem(value: str, *, multiline: bool = False) -> str | None:
             continue
         if ch in _LINE_BREAKS:
             return f"line break (U+{ord(ch):04X}) is not allowed in a mail's fields"
-        if ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cs"):
-            name = unicodedata.name(ch, "control character")
+        category = unicodedata.category(ch)
+        if ch in _BIDI or (category in _REFUSED_CATEGORIES and ch not in _ALLOWED_FORMAT):
+            name = unicodedata.name(ch, _UNNAMED.get(category, "control character"))
             return f"character U+{ord(ch):04X} ({name}) is not allowed"
     return None
 

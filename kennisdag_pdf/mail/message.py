@@ -31,7 +31,7 @@ from ..i18n import join_names, language as language_table
 from ..model import Event
 from .headers import check_header_block, header_problem
 from .recipients import Recipient, RecipientList
-from .settings import Address, MailSettings, fill
+from .settings import Address, MailSettings, fill, placeholders
 from .texts import HTML_PAGE
 
 # CRLF line ends as SMTP wants them, and 7-bit bodies that any server relays unchanged.
@@ -115,14 +115,39 @@ class Composer:
 
     def check(self, recipients: RecipientList) -> None:
         """Every subject as it will be sent is fit for a header: refused before the first
-        message, with the CSV line, rather than halfway through."""
-        problems = []
+        message, with the CSV line, rather than halfway through. A subject made unfit by the
+        event itself (an encoded word in its title) is reported once, at the event's field,
+        not at every line of the CSV, where nothing is wrong."""
+        problems = self._event_problems({self.language_of(r) for r in recipients.recipients})
+        if problems:
+            raise BadInput(problems)
         for recipient in recipients.recipients:
             problem = header_problem(self.subject(recipient))
             if problem:
                 problems.append(Problem(recipient.line, 0, "subject", problem, recipients.name))
         if problems:
             raise BadInput(problems)
+
+    def _event_problems(self, languages: set[str]) -> list[Problem]:
+        event = self.brochure.event
+        fields = {"title": [("event.title", event.title)], "venue": [("event.venue", event.venue)],
+                  "city": [("event.city", event.city)],
+                  "organisers": [(f"event.organisers[{n}].name", o.name)
+                                 for n, o in enumerate(event.organisers)]}
+        used: set[str] = set()
+        for code in languages:
+            subject = placeholders(self.settings.text(code, "subject"))
+            if "salutation" in subject:  # the built-in salutation, where the CSV has none
+                subject |= placeholders(self.settings.text(code, "salutation"))
+            used |= subject
+        problems = []
+        for key in sorted(used & set(fields)):
+            for field_path, value in fields[key]:
+                problem = header_problem(value)
+                if problem:
+                    problems.append(Problem(0, 0, field_path, f"{problem}; the mail's subject "
+                                                              f"is made from it"))
+        return problems
 
     def compose(self, recipient: Recipient) -> Outgoing:
         code = self.language_of(recipient)

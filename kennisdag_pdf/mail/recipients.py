@@ -145,8 +145,8 @@ def _address(text: str, refuse) -> str:
     """The address as validated (syntax only: no DNS look-up, the server is the judge)."""
     from email_validator import EmailNotValidError, validate_email
 
-    if not text:
-        refuse("is empty")
+    if not text:  # the list is the mailing: whoever has no address is not on it
+        refuse("is empty; leave out of this file whoever has no address or wants no mail")
         return ""
     try:
         checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)

@@ -100,6 +100,8 @@ def parse_address(text: str) -> tuple[Address | None, str | None]:
     if not match:
         return None, f"'{text}' is not 'Name <address>' or an address"
     name = (match["name"] or "").strip().strip('"').strip()
+    if "@" in name:  # 'alice@example.org)<bob@example.org>' would send as bob, looking like alice
+        return None, f"'{text}' holds two addresses; write 'Name <address>' with one"
     try:
         checked = validate_email((match["named"] or match["bare"]).strip(),
                                  check_deliverability=False, allow_smtputf8=False)
@@ -119,6 +121,11 @@ def template_problem(text: str, key: str) -> str | None:
     if re.search(r"[{}]", _PLACEHOLDER.sub("", text)):
         return "a lone { or }: write {{ and }} for a brace"
     return None
+
+
+def placeholders(text: str) -> set[str]:
+    """The names of the placeholders in a text ({{ and }} are literal braces)."""
+    return {match[1] for match in _PLACEHOLDER.finditer(text) if match[1] is not None}
 
 
 def fill(text: str, values: dict[str, str]) -> str:

@@ -61,6 +61,13 @@ class Outcome:
     state: str  # the journal state it leads to: sent, failed, deferred or unknown
     reply: str  # the server's answer, or what went wrong
     connection_lost: bool = False
+    too_large: bool = False  # the message, not the recipient, was refused: for its size
+
+
+# Enhanced status codes (RFC 3463) that refuse a message for its size: 5.3.4 "message too big
+# for system", 5.2.3 "message length exceeds administrative limit". Every recipient's message
+# is about as large, so every one would be refused alike. (552 alone may be a full mailbox.)
+_TOO_LARGE = re.compile(r"5\.(3\.4|2\.3)\b")
 
 
 def check_tls_choice(host: str, tls: str) -> None:
@@ -125,7 +132,10 @@ class Connection:
             code, reply = self.smtp.getreply()
         except OSError:
             return Outcome("unknown", LOST_AFTER_DATA, connection_lost=True)
-        return _judged(code, reply)
+        outcome = _judged(code, reply)
+        if outcome.state == "failed" and _TOO_LARGE.match(outcome.reply[4:]):
+            return Outcome(outcome.state, outcome.reply, too_large=True)
+        return outcome
 
     def _refused(self, code: int, reply: bytes) -> Outcome:
         """A refusal before the data: end the transaction so the session can go on."""
@@ -152,7 +162,8 @@ def _text(code: int, reply: bytes) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    return str(exc).strip() or type(exc).__name__
+    """What went wrong, in the system's words: "Connection refused", not "[Errno 111] …"."""
+    return (getattr(exc, "strerror", None) or str(exc)).strip() or type(exc).__name__
 
 
 def _dot_stuffed(data: bytes) -> bytes:
@@ -176,9 +187,10 @@ def _open(server: Server) -> smtplib.SMTP:
                    f"{_text(exc.smtp_code, exc.smtp_error)}")
         raise (ServerRefused(message) if exc.smtp_code >= 500
                else ServerUnavailable(message)) from None
-    except smtplib.SMTPResponseException as exc:
-        raise ServerUnavailable(f"{server.where}: {_text(exc.smtp_code, exc.smtp_error)}") \
-            from None
+    except smtplib.SMTPResponseException as exc:  # EHLO, HELO or a login answered so
+        message = f"{server.where}: {_text(exc.smtp_code, exc.smtp_error)}"
+        raise (ServerRefused(message) if exc.smtp_code >= 500
+               else ServerUnavailable(message)) from None
     except OSError as exc:
         raise ServerUnavailable(f"{server.where}: {_describe(exc)}") from None
 
@@ -208,10 +220,14 @@ def _starttls(smtp: smtplib.SMTP, server: Server, context: ssl.SSLContext | None
         raise ServerRefused(f"{server.where}: the server does not offer STARTTLS; refusing to "
                             f"send in plain text (--tls ssl for a server on port 465, "
                             f"--tls none only for a server on this machine)")
-    code, reply = smtp.starttls(context=context)
-    if code != 220:  # smtplib then simply carries on unencrypted: we do not
-        raise ServerRefused(f"{server.where}: STARTTLS refused: {_text(code, reply)}; "
-                            f"refusing to send in plain text")
+    try:
+        code, reply = smtp.starttls(context=context)
+    except smtplib.SMTPResponseException as exc:  # any answer but 220: never go on in plain text
+        code, reply = exc.smtp_code, exc.smtp_error
+    if code != 220:
+        message = (f"{server.where}: the server refuses STARTTLS: {_text(code, reply)}; "
+                   f"refusing to send in plain text")
+        raise ServerRefused(message) if code >= 500 else ServerUnavailable(message)
     smtp.ehlo()
 
 
@@ -233,9 +249,33 @@ def _login(smtp: smtplib.SMTP, server: Server) -> None:
         raise ServerRefused(f"{server.where}: cannot log in: {_describe(exc)}") from None
 
 
+# OpenSSL's verify codes (X509_V_ERR_*) for a certificate made out to another name, and for
+# one whose issuer is not among the trusted CAs; a private CA is the way out only of those.
+_NAME_MISMATCH = {62, 64}
+_UNKNOWN_ISSUER = {2, 18, 19, 20, 21}
+
+
 def _tls_refused(server: Server, exc: ssl.SSLError) -> ServerRefused:
     if isinstance(exc, ssl.SSLCertVerificationError):
+        why = str(exc.verify_message).rstrip(".")
+        if exc.verify_code in _NAME_MISMATCH:
+            return ServerRefused(f"{server.where}: the server's certificate is made out to "
+                                 f"another name ({why}); give --smtp-host the name on the "
+                                 f"certificate")
+        hint = ""
+        if exc.verify_code in _UNKNOWN_ISSUER:
+            hint = (f"; it is not signed by a CA in --cafile {server.cafile}" if server.cafile
+                    else "; for a private CA give --cafile")
         return ServerRefused(f"{server.where}: the server's certificate is not trusted "
-                             f"({exc.verify_message}); for a private CA give --cafile")
-    return ServerRefused(f"{server.where}: TLS failed ({exc.reason or exc}); is --tls "
+                             f"({why}){hint}")
+    reason = str(exc.reason or exc)
+    if reason.upper().replace(" ", "_") in _NOT_TLS:
+        # OpenSSL words this differently from release to release; the user needs one reading.
+        reason = "the server does not answer in TLS"
+    return ServerRefused(f"{server.where}: TLS failed ({reason}); is --tls "
                          f"{server.tls} right for port {server.port}?")
+
+
+# What OpenSSL (1.1 to 3.x) says when the other side answers in plain text.
+_NOT_TLS = {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG",
+            "UNKNOWN_PROTOCOL", "HTTP_REQUEST", "UNEXPECTED_EOF_WHILE_READING"}
