@@ -743,7 +743,8 @@ def mail(
             raise BadInput.single("--max-attachment", f"the brochure is "
                                   f"{human_size(len(finished.pdf))}, over the limit of "
                                   f"{human_size(limit)} for an attachment; nothing was sent")
-        composer = Composer(Brochure(loaded.day.event, finished.pdf), settings, origin)
+        composer = Composer(Brochure(loaded.day.event, finished.pdf, loaded.source_map),
+                            settings, origin)
         composer.check(listed)
         return composer, folder
 

@@ -26,8 +26,9 @@ from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from ..errors import BadInput, Problem
+from ..errors import BadInput, Problem, format_path
 from ..i18n import join_names, language as language_table
+from ..loader import SourceMap
 from ..model import Event
 from .headers import check_header_block, header_problem
 from .recipients import Recipient, RecipientList
@@ -44,6 +45,7 @@ _UNSAFE_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]+')
 class Brochure:
     event: Event
     pdf: bytes = field(repr=False)
+    source_map: SourceMap | None = field(default=None, repr=False)  # to locate event fields
 
     @cached_property
     def sha256(self) -> str:
@@ -130,9 +132,10 @@ class Composer:
 
     def _event_problems(self, languages: set[str]) -> list[Problem]:
         event = self.brochure.event
-        fields = {"title": [("event.title", event.title)], "venue": [("event.venue", event.venue)],
-                  "city": [("event.city", event.city)],
-                  "organisers": [(f"event.organisers[{n}].name", o.name)
+        fields = {"title": [(("event", "title"), event.title)],
+                  "venue": [(("event", "venue"), event.venue)],
+                  "city": [(("event", "city"), event.city)],
+                  "organisers": [(("event", "organisers", n, "name"), o.name)
                                  for n, o in enumerate(event.organisers)]}
         used: set[str] = set()
         for code in languages:
@@ -145,8 +148,10 @@ class Composer:
             for field_path, value in fields[key]:
                 problem = header_problem(value)
                 if problem:
-                    problems.append(Problem(0, 0, field_path, f"{problem}; the mail's subject "
-                                                              f"is made from it"))
+                    message = f"{problem}; the mail's subject is made from it"
+                    source = self.brochure.source_map
+                    problems.append(source.problem(field_path, message) if source else
+                                    Problem(0, 0, format_path(field_path), message))
         return problems
 
     def compose(self, recipient: Recipient) -> Outgoing:
