@@ -235,16 +235,26 @@ class Extracted:
 
 
 def extract(pdf: bytes, name: str, folder: Path) -> Extracted:
-    """Write the published source an archive PDF carries into folder."""
+    """Write the published source an archive PDF carries into folder, after checking that
+    it is the source the archive was made from."""
+    import pikepdf
+
     from .output import write_atomic
-    from .pdfa import archive_facts, embedded_source
+    from .pdfa import archive_facts, embedded_source, identifier
 
     try:
         source = embedded_source(pdf)
         facts = archive_facts(pdf)
+        date = _event_date(source)
+    except (pikepdf.PdfError, pikepdf.PasswordError):
+        raise BadInput.single(name, "is not a readable PDF") from None
     except ValueError as exc:
         raise BadInput.single(name, f"is not an archive copy made by kennisdag-pdf ({exc})") \
             from None
+    if facts.identifier != identifier(source):
+        raise BadInput.single(name, f"its embedded source was changed after archiving (it no "
+                                    f"longer matches dc:identifier {facts.identifier[:27]}…); "
+                                    f"nothing was written")
     targets = [(folder.joinpath(*safe_relative(file).parts), data)
                for file, data in source.files()]
     for path, data in targets:  # refuse before writing anything
@@ -255,17 +265,32 @@ def extract(pdf: bytes, name: str, folder: Path) -> Extracted:
         write_atomic(path, data)
     event_file = targets[0][0]
     return Extracted(event_file, [path for path, _ in targets],
-                     _rebuild_command(event_file, facts, source))
+                     _rebuild_command(event_file, facts, date))
 
 
-def _rebuild_command(event_file: Path, facts, source: Published) -> str:
-    import shlex
-
+def _event_date(source: Published) -> dt.date:
+    """The event's date from the embedded event file (ValueError when it has none)."""
     import yaml
 
-    date = yaml.safe_load(source.yaml)["event"]["date"]
+    try:
+        data = yaml.safe_load(source.yaml)
+    except yaml.YAMLError:
+        raise ValueError(f"its event file {source.name} is not valid YAML") from None
+    event = data.get("event") if isinstance(data, dict) else None
+    date = event.get("date") if isinstance(event, dict) else None
     if isinstance(date, str):
-        date = dt.date.fromisoformat(date)
+        try:
+            date = dt.date.fromisoformat(date)
+        except ValueError:
+            date = None
+    if not isinstance(date, dt.date):
+        raise ValueError(f"its event file {source.name} has no event.date")
+    return date
+
+
+def _rebuild_command(event_file: Path, facts, date: dt.date) -> str:
+    import shlex
+
     default = dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc)
     words = []
     if facts.built != default:  # built with SOURCE_DATE_EPOCH: the rebuild needs it too

@@ -101,6 +101,9 @@ class Catalogue:
         if not self.path.exists() and not create:
             raise BadInput.single(str(self.path), "no catalogue here yet: file a publication "
                                   "with 'kennisdag-pdf archive EVENT.yaml' (or give --into)")
+        if self.path.is_file() and self.path.stat().st_size == 0:
+            # SQLite would take an empty file for a new database: history lost without a word.
+            raise _unreadable(self.path, ValueError("the file is empty"))
         self.db = _connect(self.path)
         try:
             self._check_schema()

@@ -116,6 +116,15 @@ def _fail(lines: list[str], code: int) -> None:
     raise typer.Exit(code)
 
 
+def _quiet_stdout() -> None:
+    """Send what is still to be written to stdout nowhere: its reader has gone, and Python
+    would otherwise complain about the pipe once more at exit."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def _guard(action):
     """Run one command body, turning every failure into messages and an exit code."""
     try:
@@ -124,6 +133,8 @@ def _guard(action):
         _fail(exc.lines(), exc.exit_code)
     except KeyboardInterrupt:
         _fail(["interrupted; nothing was written"], EXIT_INTERRUPTED)
+    except BrokenPipeError:  # `kennisdag-pdf catalogue list | head`: the reader left, fine
+        _quiet_stdout()
     except typer.Exit:
         raise
     except Exception as exc:  # a bug: say so plainly, show the traceback only on request
@@ -810,14 +821,8 @@ def schema() -> None:
     def run() -> None:
         from .schema import json_schema
 
-        try:
-            sys.stdout.write(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n")
-            sys.stdout.flush()
-        except BrokenPipeError:  # `kennisdag-pdf schema | head`: the reader left, fine
-            import os
-
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+        sys.stdout.write(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
 
     _guard(run)
 

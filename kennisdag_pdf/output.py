@@ -8,30 +8,70 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 from .errors import EXIT_CANT_CREATE, EXIT_IO, OutputError
 
 
+NAME_MAX = 255  # bytes in one file or folder name: ext4, XFS, APFS and NTFS all stop here
+
+
 def check_target(target: Path, inputs: list[Path]) -> None:
     """Fail before the (slow) render when the output can obviously not be written."""
+    _check_name_lengths(target)
     if target.is_dir():
         raise OutputError(f"{target}: is a folder; give a file name such as {target}/brochure.pdf",
                           EXIT_CANT_CREATE)
+    kind = _special_kind(target)
+    if kind:
+        raise OutputError(f"{target}: is {kind}, not a file; give another file name",
+                          EXIT_CANT_CREATE)
+    # realpath: `out/../event.yaml` is event.yaml even while out/ does not exist yet, and a
+    # symlink is the file it points to.
+    real = os.path.realpath(target)
     for source in inputs:
-        try:
-            if target.exists() and os.path.samefile(target, source):
-                raise OutputError(f"{target}: is an input file; refusing to overwrite it",
-                                  EXIT_CANT_CREATE)
-        except FileNotFoundError:
-            pass
+        if real == os.path.realpath(source) or _same_existing_file(target, source):
+            raise OutputError(f"{target}: is an input file; refusing to overwrite it",
+                              EXIT_CANT_CREATE)
     for folder in target.parents:
         if folder.exists():
             if not folder.is_dir():
                 raise OutputError(f"{target}: cannot be created: {folder} is a file, "
                                   f"not a folder", EXIT_CANT_CREATE)
             break
+
+
+def _check_name_lengths(path: Path) -> None:
+    for part in path.parts:
+        if len(os.fsencode(part)) > NAME_MAX:
+            raise OutputError(f"{path}: a file or folder name is longer than {NAME_MAX} bytes, "
+                              f"which file systems refuse; choose a shorter name",
+                              EXIT_CANT_CREATE)
+
+
+def _special_kind(path: Path) -> str | None:
+    """'a device' for /dev/null and its kind: renaming a file over one would replace it."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISFIFO(mode):
+        return "a pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return None
+
+
+def _same_existing_file(target: Path, source: Path) -> bool:
+    """A hard link, or the same file under another spelling of a case-insensitive disk."""
+    try:
+        return target.exists() and os.path.samefile(target, source)
+    except OSError:
+        return False
 
 
 def check_folder(folder: Path) -> None:
@@ -96,6 +136,9 @@ def _output_error(target: Path, exc: OSError) -> OutputError:
                            EXIT_CANT_CREATE)
     if code == errno.EISDIR:
         return OutputError(f"{target}: is a folder", EXIT_CANT_CREATE)
+    if code == errno.ENAMETOOLONG:
+        return OutputError(f"{target}: the name is too long for the file system; choose a "
+                           f"shorter name", EXIT_CANT_CREATE)
     if code in (errno.ENOTDIR, errno.ENOENT, errno.EEXIST):
         return OutputError(f"{target}: the folder cannot be created", EXIT_CANT_CREATE)
     reason = (exc.strerror or str(exc)).lower()

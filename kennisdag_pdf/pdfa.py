@@ -175,6 +175,7 @@ class ArchiveFacts:
     built: dt.datetime
     tool: str
     page_size: str  # "a5" or "a4"
+    identifier: str  # dc:identifier: urn:sha256 of the source as it was archived
 
 
 def archive_facts(data: bytes) -> ArchiveFacts:
@@ -186,10 +187,14 @@ def archive_facts(data: bytes) -> ArchiveFacts:
         meta = document.open_metadata()
         created = meta.get("xmp:CreateDate")
         tool = meta.get("xmp:CreatorTool") or ""
+        identifier = meta.get("dc:identifier") or ""
         box = [float(v) for v in document.pages[0].obj.MediaBox]
     if not created:
         raise ValueError("it has no creation date")
-    built = dt.datetime.fromisoformat(created)
+    try:
+        built = dt.datetime.fromisoformat(created)
+    except ValueError:
+        raise ValueError(f"its creation date '{created}' is not a date") from None
     width = box[2] - box[0]
     size = min(PAGE_SIZES, key=lambda name: abs(PAGE_SIZES[name][0].width - width))
-    return ArchiveFacts(built, tool, size)
+    return ArchiveFacts(built, tool, size, str(identifier))

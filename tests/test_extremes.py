@@ -58,6 +58,12 @@ EXTREMES = {
         # taller than a page.
         {"title": prose(600, 2), "items": [prose(600, k) for k in range(6)]}]},
     "no-theses": {"theses": []},
+    "three-organisers-with-names-of-250-characters": {"event": {
+        **BASE["event"], "organisers": [{"name": prose(250, n)} for n in range(3)]}},
+    "contents-longer-than-a-page-of-long-entries": {"theses": [
+        # Contents entries of 600 characters, a page and a half of them: entries and headings
+        # move on whole to the next page, never split.
+        {"statement": prose(600, n), "body": "Kort."} for n in range(20)]},
     "url-of-500-characters": {"event": {
         **BASE["event"], "photos_url": "https://example.org/" + "fotos/" * 80},
         "photos_note": "De foto's van de dag staan online.",

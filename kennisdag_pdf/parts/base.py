@@ -103,6 +103,9 @@ class Heading(Para):
         self.running_head = running_head
         self.opens_part = opens_part
 
+    def split(self, available_width: float, available_height: float) -> list:
+        return []  # a heading is never broken over two pages: it moves on whole
+
 
 class Marker(Flowable):
     """An invisible point in the story with the same entries a Heading carries."""

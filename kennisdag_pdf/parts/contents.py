@@ -48,6 +48,9 @@ class ContentsLine(Para):
         self.entry = entry
         self.line_width = width
 
+    def split(self, available_width: float, available_height: float) -> list:
+        return []  # an entry is never broken over two pages: it moves on whole
+
     def drawOn(self, canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802
         canvas.setNamedCB(CALLBACK, self._entry_end)
         super().drawOn(canvas, x, y, _sW)

@@ -25,7 +25,8 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
         ctx.plain(ctx.lang["date_at_venue"].format(date=ctx.lang.date(event.date),
                                                    venue=event.venue), "cover_meta"),
         ctx.plain(event.city, "cover_meta"),
-        TopPadder(_organisers(loaded, ctx)),
+        # Organisers with very long names shrink to fit the foot of the cover.
+        TopPadder(KeepInFrame(0, 0, [_organisers(loaded, ctx)], mode="shrink")),
     ]
     return story
 
