@@ -288,8 +288,12 @@ def main() -> None:
     print("\n".join(table(figures)))
     print(f"\n{files}\n\nComparisons (same content, same run):")
     print("\n".join(comparisons(figures, sizes)))
-    print("\nGoals of issue 7 (goal 5, mail, is not measured here):")
+    print("\nGoals of issue 7:")
     print("\n".join(verdicts(figures, sizes, imports)))
+    from mail_bench import rows as mail_rows
+
+    print()
+    print("\n".join(mail_rows(RUNS)))
 
 
 if __name__ == "__main__":
