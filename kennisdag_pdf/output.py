@@ -46,9 +46,8 @@ def check_target(target: Path, inputs: list[Path]) -> None:
 def _check_name_lengths(path: Path) -> None:
     for part in path.parts:
         if len(os.fsencode(part)) > NAME_MAX:
-            raise OutputError(f"{path}: a file or folder name is longer than {NAME_MAX} bytes, "
-                              f"which file systems refuse; choose a shorter name",
-                              EXIT_CANT_CREATE)
+            raise OutputError(f"{path}: the name is too long for the file system; choose a "
+                              f"shorter one", EXIT_CANT_CREATE)
 
 
 def _special_kind(path: Path) -> str | None:
@@ -138,7 +137,7 @@ def _output_error(target: Path, exc: OSError) -> OutputError:
         return OutputError(f"{target}: is a folder", EXIT_CANT_CREATE)
     if code == errno.ENAMETOOLONG:
         return OutputError(f"{target}: the name is too long for the file system; choose a "
-                           f"shorter name", EXIT_CANT_CREATE)
+                           f"shorter one", EXIT_CANT_CREATE)
     if code in (errno.ENOTDIR, errno.ENOENT, errno.EEXIST):
         return OutputError(f"{target}: the folder cannot be created", EXIT_CANT_CREATE)
     reason = (exc.strerror or str(exc)).lower()
