@@ -7,6 +7,7 @@ a traceback appears only for a bug, and only with --debug.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from enum import Enum
@@ -17,8 +18,8 @@ import typer
 
 from . import __version__
 from .i18n import LANGUAGES
-from .errors import (EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PREFLIGHT, BadInput,
-                     KennisdagError)
+from .errors import (EXIT_BAD_INPUT, EXIT_CANT_CREATE, EXIT_INTERNAL, EXIT_INTERRUPTED,
+                     EXIT_PREFLIGHT, BadInput, KennisdagError, OutputError)
 
 app = typer.Typer(
     name="kennisdag-pdf", no_args_is_help=True, add_completion=True,
@@ -119,8 +120,6 @@ def _fail(lines: list[str], code: int) -> None:
 def _quiet_stdout() -> None:
     """Send what is still to be written to stdout nowhere: its reader has gone, and Python
     would otherwise complain about the pipe once more at exit."""
-    import os
-
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
 
@@ -222,15 +221,27 @@ def _make(event_file: Path, profile: ProfileName, page_size: PageSize,
     return loaded, rendered, finished, target
 
 
+def _file_output(value: str | None) -> Path | None:
+    """-o for a file. Taken as text, not as a Path: a Path forgets the slash of `-o out/`,
+    and the user who types it means a folder, not a file named out."""
+    if value is None:
+        return None
+    if value.endswith(("/", os.sep)):
+        raise OutputError(f"{value}: names a folder (it ends with /); give a file name such "
+                          f"as {value}brochure.pdf", EXIT_CANT_CREATE)
+    return Path(value)
+
+
 def _build_file(event_file: Path, profile: ProfileName, page_size: PageSize,
-                output: Path | None, max_size: str | None) -> str:
+                output: str | None, max_size: str | None) -> str:
     """Build and write one PDF; the line that reports it."""
     from .output import write_atomic
 
     started = time.perf_counter()
+    target_file = _file_output(output)
     _, rendered, finished, target = _make(
         event_file, profile, page_size, max_size,
-        lambda loaded, chosen: output or Path("output") / chosen.output_name(
+        lambda loaded, chosen: target_file or Path("output") / chosen.output_name(
             loaded.day.event.id))
     write_atomic(target, finished.pdf)
     blanks = f" ({rendered.padding} blank)" if rendered.padding else ""
@@ -244,7 +255,7 @@ def build(
     event_file: EventFile,
     profile: ProfileOption = ProfileName.screen,
     page_size: PageSizeOption = PageSize.a5,
-    output: Annotated[Optional[Path], typer.Option(
+    output: Annotated[Optional[str], typer.Option(
         "--output", "-o", help="Where to write the PDF (default: output/EVENT-ID.pdf for "
                                "screen, output/EVENT-ID-print.pdf for print, "
                                "output/EVENT-ID-archive.pdf for archive).",
@@ -295,7 +306,7 @@ def watch(
     event_file: EventFile,
     profile: ProfileOption = ProfileName.screen,
     page_size: PageSizeOption = PageSize.a5,
-    output: Annotated[Optional[Path], typer.Option(
+    output: Annotated[Optional[str], typer.Option(
         "--output", "-o", help="Where to write the PDF (default as for build).",
         show_default=False)] = None,
 ) -> None:
@@ -399,7 +410,7 @@ def _read_pdf(path: Path) -> bytes:
 @app.command()
 def impose(
     brochure: PdfFile,
-    output: Annotated[Optional[Path], typer.Option(
+    output: Annotated[Optional[str], typer.Option(
         "--output", "-o", help="Where to write the sheets (default: beside the brochure, "
                                "…-booklet.pdf).", show_default=False)] = None,
 ) -> None:
@@ -410,7 +421,8 @@ def impose(
         from .loader import display_name
         from .output import check_target, write_atomic
 
-        target = output or brochure.with_name(brochure.stem.removesuffix("-print") + "-booklet.pdf")
+        target = _file_output(output) or brochure.with_name(
+            brochure.stem.removesuffix("-print") + "-booklet.pdf")
         check_target(target, [brochure])
         booklet = impose_pages(_read_pdf(brochure), display_name(brochure))
         write_atomic(target, booklet.pdf)
@@ -726,8 +738,6 @@ def mail(
         return listed, settings, origin, limit
 
     def server_settings():
-        import os
-
         from .mail.smtp import DEFAULT_PORTS, Server, check_tls_choice
 
         if not smtp_host:
