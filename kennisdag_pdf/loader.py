@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import calendar
 import difflib
+import errno
 import os
 import re
 import stat
 import typing
 import unicodedata
+import warnings
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from io import BytesIO
@@ -64,7 +66,17 @@ class SourceMap:
 
     def problem(self, path: SourcePath, message: str) -> Problem:
         line, column = self.locate(path)
-        return Problem(line, column, format_path(path), message, self.file)
+        return Problem(line, column, _one_line(format_path(path)), _one_line(message), self.file)
+
+
+# Line breaks and other control characters that a message quotes from the file (a block
+# scalar's value, a key): shown as escapes, so that one problem stays one line.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    """A value that held a line break reads '2011-04-07\\n2011-04-08'."""
+    return _UNPRINTABLE.sub(lambda found: repr(found.group())[1:-1], text)
 
 
 class AssetProblem(Exception):
@@ -166,9 +178,36 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
     return line, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
+# Files chosen by mistake instead of the event file, by their first bytes: reading them as
+# text would only report a byte that is not UTF-8.
+_NOT_YAML = [(b"%PDF-", "a PDF"), (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+             (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+             (b"PK\x03\x04", "a ZIP archive or an Office document")]
+
+# Byte order marks, UTF-32's first: UTF-32 LE's begins with UTF-16 LE's.
+_BOMS = [(b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+         (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")]
+# Without a mark, the zero bytes around the first two characters give the encoding away (YAML
+# 1.2, §5.2, does so with the first): an event file starts with ASCII ('event:', '#', '---').
+_WIDE = [(re.compile(rb"([\x01-\x7f]\0\0\0){2}|(\0\0\0[\x01-\x7f]){2}"), "UTF-32"),
+         (re.compile(rb"([\x01-\x7f]\0){2}|(\0[\x01-\x7f]){2}"), "UTF-16")]
+
+
+def _wide_encoding(raw: bytes) -> str | None:
+    """'UTF-16' or 'UTF-32' for a file saved so, with or without a byte order mark."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return encoding
+    return next((encoding for pattern, encoding in _WIDE if pattern.match(raw)), None)
+
+
 def _decode(raw: bytes, name: str) -> str:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise BadInput.single(name, "file is saved as UTF-16; save it as UTF-8")
+    kind = next((label for magic, label in _NOT_YAML if raw.startswith(magic)), None)
+    if kind:
+        raise BadInput.single(name, f"is {kind}, not a YAML event file")
+    encoding = _wide_encoding(raw)
+    if encoding:
+        raise BadInput.single(name, f"file is saved as {encoding}; save it as UTF-8")
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -313,7 +352,7 @@ class _Builder:
     def _fail(self, node: yaml.Node, path: SourcePath, message: str,
               position: tuple[int, int] | None = None) -> None:
         self.problems.append(Problem(*(position or _position(node.start_mark)),
-                                     format_path(path), message, self.name))
+                                     _one_line(format_path(path)), _one_line(message), self.name))
 
     def build(self, node: yaml.Node, path: SourcePath = ()) -> Any:
         if id(node) in self.seen:
@@ -491,13 +530,8 @@ def _load_images(day: KnowledgeDay, folder: Path, source_map: SourceMap,
 def resolve_asset(folder: Path, rel: str) -> Path:
     """A data file's path, confined to the data file's folder (symlinks resolved first)."""
     root = folder.resolve()
-    candidate = root.joinpath(*PurePosixPath(rel.replace("\\", "/")).parts)
-    try:
-        resolved = candidate.resolve(strict=True)
-    except FileNotFoundError:
-        raise AssetProblem(f"file not found: {rel}{_suggest(root, rel)}") from None
-    except OSError as exc:
-        raise AssetProblem(f"cannot open {rel}: {exc.strerror.lower()}") from None
+    parts = PurePosixPath(rel.replace("\\", "/")).parts
+    resolved = _find(root, parts, rel)
     if not resolved.is_relative_to(root):
         raise AssetProblem(f"'{rel}' leaves the folder of the YAML file; keep images "
                            f"beside it, e.g. in assets/")
@@ -510,6 +544,75 @@ def resolve_asset(folder: Path, rel: str) -> Path:
     return resolved
 
 
+def _find(root: Path, parts: tuple[str, ...], rel: str) -> Path:
+    """The real path of root/parts. A name that differs only in its Unicode form is the same
+    name: macOS stores é as e and a combining accent, most editors type it as one character,
+    and a folder copied from a Mac keeps macOS's form."""
+    try:
+        return _real(root.joinpath(*parts), rel)
+    except FileNotFoundError:
+        pass
+    twin = _same_name_in_another_form(root, parts)
+    if twin is not None:
+        try:
+            return _real(twin, rel)
+        except FileNotFoundError:
+            pass
+    raise AssetProblem(_not_found(root, parts, rel))
+
+
+def _real(path: Path, rel: str) -> Path:
+    """path with every symlink resolved; FileNotFoundError when it does not exist."""
+    try:
+        return path.resolve(strict=True)
+    except FileNotFoundError:
+        raise
+    except RuntimeError:  # a symlink loop, as Python before 3.13 reports it
+        raise AssetProblem(f"cannot open {rel}: {os.strerror(errno.ELOOP).lower()}") from None
+    except OSError as exc:
+        raise AssetProblem(f"cannot open {rel}: {exc.strerror.lower()}") from None
+
+
+def _same_name_in_another_form(root: Path, parts: tuple[str, ...]) -> Path | None:
+    """root/parts with each missing name replaced by the one entry of its folder that is the
+    same text in Unicode's composed form (NFC); None when there is none, or more than one."""
+    here, changed = root, False
+    for part in parts:
+        if os.path.lexists(here / part):
+            here = here / part
+            continue
+        want = unicodedata.normalize("NFC", part)
+        try:
+            twins = [entry for entry in here.iterdir()
+                     if unicodedata.normalize("NFC", entry.name) == want]
+        except OSError:
+            return None
+        if len(twins) != 1:
+            return None
+        here, changed = twins[0], True
+    return here if changed else None
+
+
+def _not_found(root: Path, parts: tuple[str, ...], rel: str) -> str:
+    link = _dangling_link(root, parts)
+    if link:
+        return f"'{link[0]}' is a link to '{link[1]}', which does not exist"
+    return f"file not found: {rel}{_suggest(root, rel)}"
+
+
+def _dangling_link(root: Path, parts: tuple[str, ...]) -> tuple[str, str] | None:
+    """(name, target) of the first link on the way whose target is missing: a folder listing
+    shows such a file, so "file not found" alone would puzzle."""
+    here = root
+    for depth, part in enumerate(parts, 1):
+        here = here / part
+        if here.is_symlink() and not here.exists():
+            return "/".join(parts[:depth]), os.readlink(here)
+        if not os.path.lexists(here):
+            return None
+    return None
+
+
 def _suggest(root: Path, rel: str) -> str:
     """Find 'assets/Logo.PNG' for 'assets/logo.png': names differ in case across systems."""
     want = unicodedata.normalize("NFC", rel.replace("\\", "/")).casefold()
@@ -517,7 +620,7 @@ def _suggest(root: Path, rel: str) -> str:
     try:
         for entry in parent.iterdir():
             got = entry.relative_to(root).as_posix()
-            if unicodedata.normalize("NFC", got).casefold() == want:
+            if got != rel and unicodedata.normalize("NFC", got).casefold() == want:
                 return f" (did you mean {got}?)"
     except OSError:
         pass
@@ -525,40 +628,48 @@ def _suggest(root: Path, rel: str) -> str:
 
 
 _SNIFF = [(b"%PDF", "a PDF"), (b"<svg", "an SVG drawing"), (b"<?xml", "an SVG/XML file"),
-          (b"%!PS", "a PostScript file"), (b"GIF8", "a GIF"), (b"RIFF", "a WebP"),
-          (b"II*\x00", "a TIFF"), (b"MM\x00*", "a TIFF")]
+          (b"%!PS", "a PostScript file"), (b"\xc5\xd0\xd3\xc6", "a PostScript file"),  # DOS EPS
+          (b"GIF8", "a GIF"), (b"RIFF", "a WebP"), (b"II*\x00", "a TIFF"), (b"MM\x00*", "a TIFF")]
+# Brands of an ISO media file's 'ftyp' box: AVIF files list HEIF's mif1 too, so AVIF goes first.
+_AVIF_BRANDS = {b"avif", b"avis"}
+_HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+# A BMP's second header starts with its own size; these are the sizes its versions have.
+_BMP_INFO_SIZES = {12, 40, 52, 56, 64, 108, 124}
+# EXIF orientation → the turn that sets the picture upright (as ImageOps.exif_transpose).
+_UPRIGHT = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE",
+            6: "ROTATE_270", 7: "TRANSVERSE", 8: "ROTATE_90"}
 
 
 def _load_image(folder: Path, rel: str, full: bool = True) -> ImageAsset:
-    import warnings
-
-    from PIL import Image, ImageOps
+    from PIL import Image
 
     path = resolve_asset(folder, rel)
     data = path.read_bytes()  # read once: the pixels and an archive's copy come from these bytes
-    head = data[:64]
-    if not head:
+    if not data:
         raise AssetProblem(f"'{rel}' is an empty file")
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
     errors = (OSError, SyntaxError, MemoryError, ValueError, NotImplementedError,
               OverflowError, Image.DecompressionBombError, Image.DecompressionBombWarning)
     try:
         with warnings.catch_warnings():
+            # Pillow warns about what it skips or repairs in a file: that is never the user's
+            # business on the terminal. A decompression bomb, though, is refused.
+            warnings.simplefilter("ignore")
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             # Only the two formats a brochure needs: Pillow would run Ghostscript for EPS.
             with Image.open(BytesIO(data), formats=["PNG", "JPEG"]) as im:
                 if getattr(im, "is_animated", False):
                     raise AssetProblem(f"'{rel}' is animated; use a still PNG or JPEG")
-                size = im.size
-                if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # turned a quarter
-                    size = (size[1], size[0])
+                turn = _orientation(im)
+                width, height = im.size
                 if not full and im.format == "JPEG":
                     # The whole scan is still read (a truncated file still fails), but the
                     # DCT is scaled: eight times faster for a photograph.
-                    im.draft(im.mode, (max(1, size[0] // 8), max(1, size[1] // 8)))
+                    im.draft(im.mode, (max(1, width // 8), max(1, height // 8)))
                 im.load()
                 kind = im.format
-                im = ImageOps.exif_transpose(im)
+                if turn in _UPRIGHT:
+                    im = im.transpose(Image.Transpose[_UPRIGHT[turn]])
                 rgb = _flatten(im)
                 # A print shop's CMYK picture goes to press with its own separation.
                 press = im.copy() if im.mode == "CMYK" else None
@@ -568,21 +679,64 @@ def _load_image(folder: Path, rel: str, full: bool = True) -> ImageAsset:
         raise AssetProblem(f"'{rel}' has too many pixels; the limit is "
                            f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels") from None
     except errors as exc:
-        if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc"):
-            raise AssetProblem(f"'{rel}' is a HEIC photo (as iPhones save them), not a PNG or "
-                               f"JPEG image; export it as JPEG") from None
-        kind = next((label for magic, label in _SNIFF if head.lstrip().startswith(magic)), None)
-        if kind:
-            raise AssetProblem(f"'{rel}' is {kind}, not a PNG or JPEG image") from None
+        what = _what_it_is(data[:64])
+        if what:
+            raise AssetProblem(f"'{rel}' is {what}") from None
         if isinstance(exc, OSError) and "truncated" in str(exc):
             raise AssetProblem(f"'{rel}' is truncated (the file is incomplete)") from None
         raise AssetProblem(f"'{rel}' is not a readable PNG or JPEG image") from None
-    return ImageAsset(path, size[0], size[1], rgb, format=kind or "PNG", cmyk=press, data=data)
+    if turn >= 5:  # turned a quarter: the picture is as wide as the file is high
+        width, height = height, width
+    return ImageAsset(path, width, height, rgb, format=kind or "PNG", cmyk=press, data=data)
+
+
+def _orientation(im: Any) -> int:
+    """The EXIF orientation, 1 to 8; 1 (upright as stored) when there is none, or when the
+    EXIF block is broken: what is read of a broken block cannot be trusted, and the pixels
+    are fine without it."""
+    from PIL import Image
+
+    with warnings.catch_warnings(record=True) as complaints:
+        warnings.simplefilter("always")  # a repeated complaint must be seen every time
+        try:
+            # Parsed afresh: opening a JPEG read it already (for its resolution), quietly.
+            if im.info.get("exif"):
+                Image.Exif().load(im.info["exif"])
+            value = im.getexif().get(0x0112, 1)  # which also knows XMP's orientation
+        except Exception:  # whatever breaks in the metadata, the pixels still stand
+            return 1
+    return value if not complaints and value in range(1, 9) else 1
+
+
+def _what_it_is(head: bytes) -> str | None:
+    """What a file that opens as neither PNG nor JPEG is, by its first bytes: the end of the
+    message "'assets/logo.png' is …"; None when they do not say."""
+    brands = _ftyp_brands(head)
+    if brands & _AVIF_BRANDS:
+        return "an AVIF image, not a PNG or JPEG image; export it as JPEG"
+    if brands & _HEIC_BRANDS:
+        return ("a HEIC photo (as iPhones save them), not a PNG or JPEG image; "
+                "export it as JPEG")
+    if head[:2] == b"BM" and int.from_bytes(head[14:18], "little") in _BMP_INFO_SIZES:
+        return "a BMP, not a PNG or JPEG image"
+    kind = next((label for magic, label in _SNIFF if head.lstrip().startswith(magic)), None)
+    return f"{kind}, not a PNG or JPEG image" if kind else None
+
+
+def _ftyp_brands(head: bytes) -> set[bytes]:
+    """The major and compatible brands of an ISO media file (HEIC, AVIF), as far as head
+    holds them; empty for any other file."""
+    if head[4:8] != b"ftyp":
+        return set()
+    end = min(int.from_bytes(head[:4], "big"), len(head))
+    return {head[8:12]} | {head[i:i + 4] for i in range(16, end - 3, 4)}
 
 
 def _flatten(im: Any) -> Any:
     from PIL import Image
 
+    if im.mode.startswith("I"):  # a 16-bit greyscale PNG: 'I;16' (or 'I')
+        im = _grey_8bit(im)
     if im.mode in ("RGBA", "LA", "P", "PA") or "transparency" in im.info:
         im = im.convert("RGBA")
         white = Image.new("RGB", im.size, (255, 255, 255))
@@ -591,6 +745,19 @@ def _flatten(im: Any) -> Any:
     if im.mode == "CMYK":
         # For the screen only: print places the CMYK pixels as they are (ImageAsset.cmyk).
         return im.convert("RGB")
-    if im.mode in ("I;16", "I", "F"):
-        return im.convert("L").convert("RGB")
     return im.convert("RGB") if im.mode != "RGB" else im
+
+
+def _grey_8bit(im: Any) -> Any:
+    """16-bit grey scaled to 8 bits ('L', or 'LA' when a grey value is transparent): Pillow's
+    convert('L') clips instead, so everything above 255 of 65,535 (0.4 %) would be white."""
+    from PIL import Image, ImageMath
+
+    wide = im.convert("I")
+    grey = wide.point(lambda value: value / 257 + 0.5).convert("L")  # rounded, not cut
+    key = im.info.get("transparency")
+    if not isinstance(key, int):
+        return grey
+    # The transparent grey is compared at full depth: at 8 bits, 256 greys would match it.
+    alpha = ImageMath.lambda_eval(lambda a: a["convert"]((a["x"] != key) * 255, "L"), x=wide)
+    return Image.merge("LA", (grey, alpha))

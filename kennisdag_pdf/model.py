@@ -13,7 +13,8 @@ import unicodedata
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict,
+                      StringConstraints)
 from pydantic_core import PydanticCustomError
 
 PLAIN_MAX = 600  # a thesis statement is the longest plain text: a few lines
@@ -23,7 +24,11 @@ URL_MAX = 500
 # Bidi controls can reorder what the reader sees (Trojan Source, CVE-2021-42574).
 _BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # A soft hyphen is a deliberate hyphenation hint, the only invisible format character we keep.
-_ALLOWED_FORMAT = {"\u00ad"}
+SOFT_HYPHEN = "\u00ad"
+_ALLOWED_FORMAT = {SOFT_HYPHEN}
+# What the message calls a character that has no name of its own.
+_UNNAMED = {"Cc": "control character", "Co": "private use character",
+            "Cn": "unassigned character"}
 
 
 def _bad_character(text: str, *, allow_newlines: bool) -> str | None:
@@ -40,7 +45,7 @@ def _bad_character(text: str, *, allow_newlines: bool) -> str | None:
         if ch in _BIDI or cat in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp") or (
             cat == "Cf" and ch not in _ALLOWED_FORMAT
         ):
-            name = unicodedata.name(ch, "control character")
+            name = unicodedata.name(ch, "") or _UNNAMED.get(cat, "unnamed character")
             return f"character U+{ord(ch):04X} ({name}) is not allowed"
     return None
 
@@ -52,7 +57,8 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 def _clean(text: str, *, allow_newlines: bool) -> str:
     text = unicodedata.normalize("NFC", text).strip()
-    if not text:
+    # Soft hyphens are invisible: a title of nothing else would print as nothing.
+    if not text.replace(SOFT_HYPHEN, "").strip():
         raise PydanticCustomError("empty_text", "must not be empty")
     bad = _bad_character(text, allow_newlines=allow_newlines)
     if bad:
@@ -99,17 +105,32 @@ def _url(text: str) -> str:
     bad = _bad_character(text, allow_newlines=False)
     if bad or any(ch.isspace() for ch in text):
         raise PydanticCustomError("url", "a URL may not contain spaces or control characters")
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # an unclosed '[' of an IPv6 address, for one
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise PydanticCustomError(
             "url", "'{value}' is not a web address starting with https://", {"value": text})
     return text
 
 
+# A web address where a file belongs: the brochure is built offline, from files beside the YAML.
+_WEB_ADDRESS = re.compile(r"(?:https?|ftps?)://", re.IGNORECASE)
+
+
 def _relative_path(text: str) -> str:
     text = text.strip()
-    if not text or "\x00" in text:
+    if not text:
         raise PydanticCustomError("path", "must be a file name relative to the YAML file")
+    # A line break (a quoted "\n", a folded block) would split the path in every message.
+    bad = _bad_character(text, allow_newlines=False)
+    if bad:
+        raise PydanticCustomError("bad_character", bad)
+    if _WEB_ADDRESS.match(text):
+        raise PydanticCustomError(
+            "path", "'{value}' is a web address; images are never downloaded: save the image "
+                    "in assets/ and give that path", {"value": text})
     if text.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", text):
         raise PydanticCustomError(
             "path", "'{value}' is an absolute path; give a path relative to the YAML file",
@@ -117,6 +138,18 @@ def _relative_path(text: str) -> str:
     return text
 
 
+def _true_or_false(value: object) -> object:
+    # Only the words true and false (in any case): pydantic would also take yes, on, 1, y and
+    # their opposites, and a 'NO' or 'ja' must not quietly become a yes or no.
+    if isinstance(value, str):
+        if value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise PydanticCustomError("bool_parsing", "'{value}' is not true or false",
+                                  {"value": value})
+    return value  # a bool from code passes; anything else fails the strict check
+
+
+Flag = Annotated[bool, BeforeValidator(_true_or_false), Strict()]
 Slug = Annotated[str, StringConstraints(max_length=64), AfterValidator(_slug)]
 Url = Annotated[str, StringConstraints(max_length=URL_MAX), AfterValidator(_url)]
 AssetPath = Annotated[
@@ -159,10 +192,10 @@ class Participant(_Model):
     name: PlainText
     organisation: PlainText | None = None
     role: PlainText | None = None
-    host: bool = Field(False, description="Hosts are listed after the guests.")
+    host: Flag = Field(False, description="Hosts are listed after the guests.")
     sort_as: PlainText | None = Field(
         None, description="Overrides the surname used for sorting (rarely needed).")
-    listed: bool = Field(
+    listed: Flag = Field(
         True, description="false: someone who asked not to be named. Kept in your file, "
                           "printed in no PDF and left out of the archive's copy of the source.")
 

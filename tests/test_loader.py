@@ -543,3 +543,183 @@ def test_validate_decodes_photographs_small_but_reports_their_full_size(tmp_path
     photo.write_bytes(photo.read_bytes()[: photo.stat().st_size // 2])
     with pytest.raises(BadInput, match="truncated"):
         load(folder / "kennisdag-2011.yaml", full_images=False)
+
+
+# --- encodings and files chosen by mistake -------------------------------------------------------
+
+@pytest.mark.parametrize("codec, bom, shown", [
+    ("utf-16-le", b"", "UTF-16"), ("utf-16-be", b"", "UTF-16"),
+    ("utf-32-le", b"\xff\xfe\x00\x00", "UTF-32"), ("utf-32-be", b"\x00\x00\xfe\xff", "UTF-32"),
+    ("utf-32-le", b"", "UTF-32"), ("utf-32-be", b"", "UTF-32"),
+])
+def test_wide_encodings_are_named_with_or_without_a_byte_order_mark(tmp_path, codec, bom, shown):
+    problem = only_problem(write(tmp_path, bom + MINIMAL.encode(codec)))
+    assert problem.message == f"file is saved as {shown}; save it as UTF-8"
+    assert problem.line == 0
+
+
+def test_a_nul_byte_later_in_a_utf8_file_is_not_taken_for_utf16(tmp_path):
+    problem = only_problem(write(tmp_path, MINIMAL.replace("Zaal", "Za\x00al")))
+    assert "control character U+0000" in problem.message
+
+
+@pytest.mark.parametrize("head, kind", [
+    (b"%PDF-1.7\n%\xbf\xf7\xa2\xfe\n", "a PDF"),
+    (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "a PNG image"),
+    (b"\xff\xd8\xff\xe0\0\x10JFIF", "a JPEG image"),
+    (b"PK\x03\x04\x14\0", "a ZIP archive or an Office document"),
+])
+def test_a_binary_file_chosen_as_the_event_file_is_named(tmp_path, head, kind):
+    problem = only_problem(write(tmp_path, head + bytes(range(256)), "brochure.bin"))
+    assert problem.message == f"is {kind}, not a YAML event file"
+    assert problem.line == 0
+
+
+# --- one problem, one line -----------------------------------------------------------------------
+
+def test_a_value_with_line_breaks_is_quoted_on_one_line(tmp_path):
+    text = MINIMAL.replace("  date: 2011-04-07\n", "  date: |\n    2011-04-07\n    2011-04-08\n")
+    problem = only_problem(write(tmp_path, text))
+    assert problem.message == "'2011-04-07\\n2011-04-08\\n' is not a date in the form YYYY-MM-DD"
+
+
+def test_a_custom_message_quoting_a_value_stays_on_one_line(tmp_path):
+    problem = only_problem(write(tmp_path, MINIMAL.replace("id: kd-test", 'id: "kd\\ttest\\n"')))
+    assert problem.field == "event.id"
+    assert problem.message.startswith("'kd\\ttest\\n' is not a slug")
+
+
+# --- booleans and empty text ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", ["yes", "on", "1", "NO", "y", "off", "0", "ja", "'true '"])
+def test_only_true_or_false_is_a_boolean(tmp_path, value):
+    text = MINIMAL + f"participants:\n  - name: Jan\n    host: {value}\n"
+    problem = only_problem(write(tmp_path, text))
+    assert problem.field == "participants[0].host"
+    assert (problem.line, problem.column) == (12, 5)
+    shown = value.strip("'")
+    assert problem.message == f"'{shown}' is not true or false"
+
+
+@pytest.mark.parametrize("value, expected", [("true", True), ("false", False), ("True", True),
+                                             ("FALSE", False), ('"false"', False)])
+def test_true_and_false_in_any_case_are_booleans(tmp_path, value, expected):
+    text = MINIMAL + f"participants:\n  - name: Jan\n    listed: {value}\n    host: {value}\n"
+    person = load(write(tmp_path, text)).day.participants[0]
+    assert (person.host, person.listed) == (expected, expected)
+
+
+def test_a_title_of_soft_hyphens_only_is_empty(tmp_path):
+    problem = only_problem(write(tmp_path, MINIMAL.replace("title: Titel",
+                                                           'title: "\\u00AD\\u00AD \\u00AD"')))
+    assert (problem.field, problem.message) == ("event.title", "must not be empty")
+
+
+# --- image files ---------------------------------------------------------------------------------
+
+def test_a_16_bit_grey_png_keeps_its_grey(tmp_path):
+    (tmp_path / "assets").mkdir()
+    Image.new("I;16", (4, 2), 30_000).save(tmp_path / "assets" / "logo.png")  # 46 % grey
+    image = load(event_with_logo(tmp_path, "assets/logo.png")).images["assets/logo.png"].image
+    assert image.mode == "RGB"
+    assert image.getpixel((0, 0)) == (117, 117, 117)  # 30000 / 65535 × 255 = 116.7, not white
+
+
+def test_a_16_bit_grey_png_with_a_transparent_grey(tmp_path):
+    (tmp_path / "assets").mkdir()
+    source = Image.new("I;16", (3, 1), 0)  # black …
+    source.putpixel((0, 0), 40_000)  # … and one pixel of the transparent grey
+    source.putpixel((1, 0), 40_100)  # the same grey at 8 bits, but not transparent
+    source.save(tmp_path / "assets" / "logo.png", transparency=40_000)
+    image = load(event_with_logo(tmp_path, "assets/logo.png")).images["assets/logo.png"].image
+    assert [image.getpixel((x, 0)) for x in range(3)] == [
+        (255, 255, 255), (156, 156, 156), (0, 0, 0)]
+
+
+def _jpeg_with_exif(path: Path, exif: bytes) -> None:
+    Image.new("RGB", (40, 20), (200, 30, 30)).save(path, "JPEG", exif=exif)
+
+
+def _corrupt_exif(orientation: int) -> bytes:
+    """An IFD that announces three entries but holds one (the orientation): Pillow reads it
+    and warns "Corrupt EXIF data" when the other two are missing."""
+    entry = struct.pack("<HHL", 0x0112, 3, 1) + struct.pack("<H", orientation) + b"\0\0"
+    return b"Exif\0\0" + b"II*\0" + struct.pack("<L", 8) + struct.pack("<H", 3) + entry
+
+
+@pytest.mark.parametrize("exif", [_corrupt_exif(6), b"Exif\0\0not a TIFF header at all"],
+                         ids=["truncated-ifd", "not-tiff"])
+def test_a_broken_exif_block_is_ignored_without_a_warning(tmp_path, exif):
+    import warnings
+
+    (tmp_path / "assets").mkdir()
+    _jpeg_with_exif(tmp_path / "assets" / "logo.jpg", exif)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asset = load(event_with_logo(tmp_path, "assets/logo.jpg")).images["assets/logo.jpg"]
+    assert [str(w.message) for w in caught] == []
+    # Used upright as stored: the half-read orientation 6 would turn it a quarter.
+    assert (asset.width, asset.height) == asset.image.size == (40, 20)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_turns_the_picture_as_pillow_does(tmp_path, orientation):
+    from PIL import ImageOps
+
+    (tmp_path / "assets").mkdir()
+    source = Image.new("RGB", (4, 2), (255, 255, 255))
+    source.putpixel((0, 0), (255, 0, 0))  # a red corner shows every turn and mirror
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    source.save(tmp_path / "assets" / "logo.png", exif=exif)
+    asset = load(event_with_logo(tmp_path, "assets/logo.png")).images["assets/logo.png"]
+    with Image.open(tmp_path / "assets" / "logo.png") as im:
+        expected = ImageOps.exif_transpose(im).convert("RGB")
+    assert (asset.width, asset.height) == asset.image.size == expected.size
+    assert asset.image.tobytes() == expected.tobytes()
+
+
+def test_a_text_file_starting_with_bm_is_not_called_a_bmp(tmp_path):
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "logo.png").write_text("BMW logo, to be sent by mail\n")
+    problem = logo_problem(tmp_path, "assets/logo.png")
+    assert problem.message == "'assets/logo.png' is not a readable PNG or JPEG image"
+
+
+def test_a_web_address_as_logo_is_never_fetched(tmp_path):
+    problem = logo_problem(tmp_path, "https://example.org/logo.png")
+    assert problem.message.startswith("'https://example.org/logo.png' is a web address; "
+                                      "images are never downloaded")
+
+
+# --- links and names -----------------------------------------------------------------------------
+
+def test_logo_symlink_loop(tmp_path):
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "logo.png").symlink_to("logo.png")
+    problem = logo_problem(tmp_path, "assets/logo.png")
+    assert problem.message == "cannot open assets/logo.png: too many levels of symbolic links"
+
+
+def test_logo_dangling_symlink_names_its_target(tmp_path):
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "logo.png").symlink_to("missing.png")
+    problem = logo_problem(tmp_path, "assets/logo.png")
+    assert problem.message == "'assets/logo.png' is a link to 'missing.png', which does not exist"
+
+
+def test_a_dangling_folder_link_on_the_way_is_named(tmp_path):
+    (tmp_path / "assets").symlink_to("logos")
+    problem = only_problem(write(tmp_path, WITH_LOGO.format(logo="assets/logo.png")))
+    assert problem.message == "'assets' is a link to 'logos', which does not exist"
+
+
+@pytest.mark.parametrize("typed, stored", [("café", "cafe\u0301"), ("cafe\u0301", "café")],
+                         ids=["nfc-typed-nfd-stored", "nfd-typed-nfc-stored"])
+def test_a_name_in_another_unicode_form_is_the_same_name(tmp_path, typed, stored):
+    (tmp_path / "assets" / stored).mkdir(parents=True)
+    Image.new("RGB", (3, 2)).save(tmp_path / "assets" / stored / f"{stored}.png")
+    rel = f"assets/{typed}/{typed}.png"
+    asset = load(event_with_logo(tmp_path, rel)).images[rel]
+    assert asset.path.name == f"{stored}.png"
+    assert asset.width == 3

@@ -108,6 +108,19 @@ def test_bad_urls(url):
     assert error["type"] == "url"
 
 
+@pytest.mark.parametrize("url", ["https://[2001:db8::1/fotos", "https://:8080/fotos",
+                                 "https://user@/fotos"])
+def test_an_address_without_a_usable_host_is_not_a_web_address(url):
+    error = only_error(with_(("event", "photos_url"), url))
+    assert error["type"] == "url"
+    assert error["msg"] == f"'{url}' is not a web address starting with https://"
+
+
+def test_an_ipv6_web_address_is_fine():
+    url = "https://[2001:db8::1]/fotos"
+    assert KnowledgeDay.model_validate(with_(("event", "photos_url"), url)).event.photos_url == url
+
+
 def test_url_max_length():
     url = "https://x.org/" + "a" * (URL_MAX - len("https://x.org/"))
     assert KnowledgeDay.model_validate(with_(("event", "photos_url"), url))
@@ -125,6 +138,15 @@ def test_plain_text_refuses_invisible_and_control_characters(char, where):
     assert error["type"] == "bad_character"
     assert error["loc"] == where
     assert f"U+{ord(char):04X}" in error["msg"]
+
+
+@pytest.mark.parametrize("char, name", [("\x07", "control character"),
+                                        ("\ue000", "private use character"),
+                                        ("\u0378", "unassigned character"),
+                                        ("\u202e", "RIGHT-TO-LEFT OVERRIDE")])
+def test_a_refused_character_is_named_by_its_kind_when_it_has_no_name(char, name):
+    error = only_error(with_(("event", "title"), f"Social{char}media"))
+    assert error["msg"] == f"character U+{ord(char):04X} ({name}) is not allowed"
 
 
 @pytest.mark.parametrize("char", ["\u202e", "\u200b", "\x00", "\u2028"])
@@ -161,6 +183,12 @@ def test_text_is_stripped():
 def test_empty_text_is_refused(text):
     error = only_error(with_(("event", "title"), text))
     assert error["type"] == "empty_text"
+
+
+@pytest.mark.parametrize("text", ["\u00ad", "\u00ad\u00ad", " \u00ad \n\u00ad "])
+@pytest.mark.parametrize("where", [("event", "title"), ("lead",)])
+def test_text_of_soft_hyphens_only_is_empty(text, where):
+    assert only_error(with_(where, text))["type"] == "empty_text"
 
 
 @pytest.mark.parametrize("path, limit", [(("event", "title"), PLAIN_MAX),
@@ -214,11 +242,44 @@ def test_logo_path_must_be_relative():
     assert day.event.organisers[0].logo == "assets/logo.png"
 
 
+@pytest.mark.parametrize("logo", ["assets/\nlogo.png", "assets/logo\x00.png",
+                                  "assets/\u202elogo.png"])
+def test_logo_path_refuses_control_and_invisible_characters(logo):
+    error = only_error(with_(("event", "organisers"), [{"name": "X", "logo": logo}]))
+    assert error["type"] == "bad_character"
+    assert error["loc"] == ("event", "organisers", 0, "logo")
+
+
+@pytest.mark.parametrize("logo", ["https://example.org/logo.png", "HTTP://example.org/a.png",
+                                  "ftp://example.org/logo.png"])
+def test_logo_path_is_not_a_web_address(logo):
+    error = only_error(with_(("event", "organisers"), [{"name": "X", "logo": logo}]))
+    assert error["type"] == "path"
+    assert error["msg"].startswith(f"'{logo}' is a web address; images are never downloaded")
+
+
 def test_participant_defaults():
     day = KnowledgeDay.model_validate(with_(("participants",), [{"name": "Jan"}]))
     person = day.participants[0]
     assert (person.host, person.organisation, person.role, person.sort_as) == (
         False, None, None, None)
+
+
+@pytest.mark.parametrize("value, expected", [("true", True), ("False", False), ("TRUE", True),
+                                             (True, True), (False, False)])
+@pytest.mark.parametrize("flag", ["host", "listed"])
+def test_flags_are_true_or_false(flag, value, expected):
+    day = KnowledgeDay.model_validate(with_(("participants",), [{"name": "Jan", flag: value}]))
+    assert getattr(day.participants[0], flag) is expected
+
+
+@pytest.mark.parametrize("value", ["yes", "no", "on", "off", "1", "0", "y", "NO", "ja", "",
+                                   1, 0, None])
+@pytest.mark.parametrize("flag", ["host", "listed"])
+def test_flags_refuse_other_words_and_numbers(flag, value):
+    error = only_error(with_(("participants",), [{"name": "Jan", flag: value}]))
+    assert error["loc"] == ("participants", 0, flag)
+    assert error["type"].startswith("bool")
 
 
 # --- JSON schema ---------------------------------------------------------------------------------
