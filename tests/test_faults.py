@@ -75,3 +75,27 @@ def test_the_long_event_builds_when_left_alone(tmp_path, long_event):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert target.read_bytes().startswith(b"%PDF")
+
+
+def test_ctrl_c_during_archive_leaves_the_archive_as_it_was(tmp_path, long_event):
+    """Filed before, interrupted now: the catalogue and its files are as they were and
+    `catalogue verify` passes. (SIGKILL at every filing step: test_archive.py.)"""
+    import shutil
+
+    first = tmp_path / "first"
+    shutil.copytree(DATA, first)
+    archive = tmp_path / "archive"
+    subprocess.run([*RUN, "archive", str(first / "example-en.yaml"), "--into", str(archive)],
+                   check=True, capture_output=True, timeout=120)
+    before = {p: p.read_bytes() for p in archive.rglob("*") if p.is_file()}
+    process = subprocess.Popen([*RUN, "archive", str(long_event), "--into", str(archive)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    assert process.poll() is None, "the archive run ended before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130 and err == "interrupted; nothing was written\n"
+    assert {p: p.read_bytes() for p in archive.rglob("*") if p.is_file()} == before
+    verify = subprocess.run([*RUN, "catalogue", "verify", "--into", str(archive)],
+                            capture_output=True, text=True, timeout=120)
+    assert verify.returncode == 0, verify.stderr
