@@ -746,7 +746,7 @@ def mail(
         if smtp_user and not password:
             raise BadInput.single("KENNISDAG_SMTP_PASSWORD", "not set; the password for "
                                                              "--smtp-user is read only from it")
-        check_tls_choice(smtp_host, tls.value)
+        check_tls_choice(smtp_host, tls.value, smtp_port)
         return Server(smtp_host, smtp_port or DEFAULT_PORTS[tls.value], tls.value, smtp_user,
                       password, cafile)
 

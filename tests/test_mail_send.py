@@ -134,6 +134,13 @@ def test_a_server_without_starttls_is_refused_unless_tls_none(five):
         assert five.send(plain(server.port)).outcomes == {"sent": 5}
 
 
+def test_starttls_to_the_ssl_port_is_refused_at_once_with_the_way_out():
+    check_tls_choice("smtp.example.org", "starttls", 587)
+    check_tls_choice("smtp.example.org", "ssl", 465)
+    with pytest.raises(Exception, match="465 expects TLS from the first byte: add --tls ssl"):
+        check_tls_choice("smtp.example.org", "starttls", 465)
+
+
 def test_tls_none_only_to_this_machine():
     for host in ("localhost", "127.0.0.1", "127.8.9.10", "::1"):
         check_tls_choice(host, "none")

@@ -70,8 +70,16 @@ class Outcome:
 _TOO_LARGE = re.compile(r"5\.(3\.4|2\.3)\b")
 
 
-def check_tls_choice(host: str, tls: str) -> None:
-    """--tls none sends the password and every address in plain text: only to this machine."""
+SSL_PORT = 465  # RFC 8314: submission with TLS from the first byte
+
+
+def check_tls_choice(host: str, tls: str, port: int | None = None) -> None:
+    """--tls none sends the password and every address in plain text: only to this machine.
+    STARTTLS to port 465 would wait for a greeting that comes only after a TLS handshake:
+    a minute per try before any message; say so at once instead."""
+    if tls == "starttls" and port == SSL_PORT:
+        raise BadInput.single("--smtp-port", f"{SSL_PORT} expects TLS from the first byte: add "
+                                             f"--tls ssl (starttls is for port 587)")
     if tls != "none":
         return
     try:
