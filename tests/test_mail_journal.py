@@ -117,6 +117,18 @@ def test_a_changed_pdf_or_list_is_not_resumed(path):
         assert states(journal)["anna@example.org"] == "sent"
 
 
+def test_a_mailing_that_never_reached_the_server_begins_anew_after_a_change(path):
+    """Refused for TLS or a login before the first message: fixing the list then needs no
+    --new-mailing, nobody has anything to be protected from."""
+    with Journal.open(path) as journal:
+        first = journal.begin("kennisdag-2011", PDF_A, listing())
+        again = journal.begin("kennisdag-2011", PDF_A, listing(sha="2" * 64))
+        assert again.new and again.mailing.id == first.mailing.id + 1
+        journal.mark("anna@example.org", "sending")  # now someone was attempted
+        with pytest.raises(BadInput, match="changed since the mailing began"):
+            journal.begin("kennisdag-2011", PDF_B, listing(sha="2" * 64))
+
+
 def test_a_new_mailing_skips_whoever_has_this_very_pdf(path):
     with Journal.open(path) as journal:
         journal.begin("kennisdag-2011", PDF_A, listing())
@@ -188,6 +200,7 @@ class JournalMachine(RuleBasedStateMachine):
         self.journal.begin("kennisdag-2011", self.pdf, listing())
         self.model = dict.fromkeys(ADDRESSES, "pending")
         self.history: list[tuple[str, dict[str, str]]] = []  # earlier mailings: pdf, states
+        self.attempted = False  # has the current mailing tried anybody yet?
 
     def teardown(self) -> None:
         self.journal.close()
@@ -198,6 +211,7 @@ class JournalMachine(RuleBasedStateMachine):
         if self.model[address] in ALLOWED[state]:
             self.journal.mark(address, state, f"to {state}")
             self.model[address] = state
+            self.attempted = True
         else:
             with pytest.raises(IllegalTransition):
                 self.journal.mark(address, state)
@@ -211,18 +225,28 @@ class JournalMachine(RuleBasedStateMachine):
             if state == "sending" or (state == "unknown" and retry_unknown):
                 self.model[address] = "pending" if retry_unknown else "unknown"
 
+    @precondition(lambda self: self.attempted)
     @rule()
     def changed_pdf_is_refused(self):
         with pytest.raises(BadInput):
             self.journal.begin("kennisdag-2011", PDF_B if self.pdf == PDF_A else PDF_A,
                                listing())
 
+    @precondition(lambda self: not self.attempted)
+    @rule()
+    def changed_pdf_before_any_attempt_begins_anew(self):
+        self._begin_new(PDF_B if self.pdf == PDF_A else PDF_A, new_mailing=False)
+
     @precondition(lambda self: "sending" not in self.model.values())
     @rule(same_pdf=st.booleans())
     def new_mailing(self, same_pdf):
+        self._begin_new(self.pdf if same_pdf else (PDF_B if self.pdf == PDF_A else PDF_A))
+
+    def _begin_new(self, pdf: str, new_mailing: bool = True) -> None:
         self.history.append((self.pdf, dict(self.model)))
-        self.pdf = self.pdf if same_pdf else (PDF_B if self.pdf == PDF_A else PDF_A)
-        self.journal.begin("kennisdag-2011", self.pdf, listing(), new_mailing=True)
+        self.pdf = pdf
+        self.journal.begin("kennisdag-2011", self.pdf, listing(), new_mailing=new_mailing)
+        self.attempted = False
         for address in ADDRESSES:
             had = {states[address] for pdf, states in self.history if pdf == self.pdf}
             self.model[address] = ("sent" if "sent" in had else

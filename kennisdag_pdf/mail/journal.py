@@ -221,7 +221,11 @@ class Journal:
                 "UPDATE delivery SET state = 'unknown', reply = ?, changed_at = ? "
                 "WHERE state = 'sending'", (INTERRUPTED, _now())).rowcount
             current = self.latest()
-            new = current is None or new_mailing
+            # A mailing that never reached the server (refused for TLS, login or size before
+            # the first message) has nobody to protect: a changed PDF or list simply begins anew.
+            new = current is None or new_mailing or (
+                not self._attempted(current) and (current.pdf_sha256 != pdf_sha256 or
+                                                  current.recipients_sha256 != recipients.sha256))
             if new:
                 current, carried = self._create(event_id, pdf_sha256, recipients)
             else:
@@ -235,6 +239,11 @@ class Journal:
         self.mailing = current
         reached("mail.begun")
         return Begun(current, new, recovered, carried, retried)
+
+    def _attempted(self, mailing: Mailing) -> bool:
+        return self.db.execute("SELECT count(*) FROM delivery WHERE mailing_id = ? AND "
+                               "(attempts > 0 OR state NOT IN ('pending', 'sent', 'unknown'))",
+                               (mailing.id,)).fetchone()[0] > 0
 
     def _refuse_changes(self, current: Mailing, event_id: str, pdf_sha256: str,
                         recipients: RecipientList) -> None:
