@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BadInput
+from .output import fsync_folder
 
 FILE_NAME = "catalogue.sqlite"
 SCHEMA_VERSION = 1
@@ -98,11 +99,15 @@ class Catalogue:
     def __init__(self, folder: Path, *, create: bool) -> None:
         self.folder = folder
         self.path = folder / FILE_NAME
-        if not self.path.exists() and not create:
-            raise BadInput.single(str(self.path), "no catalogue here yet: file a publication "
-                                  "with 'kennisdag-pdf archive EVENT.yaml' (or give --into)")
+        if not self.path.exists():
+            if not create:
+                raise BadInput.single(str(self.path), "no catalogue here yet: file a "
+                                      "publication with 'kennisdag-pdf archive EVENT.yaml' (or "
+                                      "give --into)")
+            _create(self.path)
         if self.path.is_file() and self.path.stat().st_size == 0:
             # SQLite would take an empty file for a new database: history lost without a word.
+            # (A new catalogue appears whole, never as an empty file: see _create.)
             raise _unreadable(self.path, ValueError("the file is empty"))
         self.db = _connect(self.path)
         try:
@@ -120,29 +125,14 @@ class Catalogue:
     def _check_schema(self) -> None:
         try:
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
-                tables = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-                if tables:
-                    raise BadInput.single(str(self.path), "is an SQLite database but not a "
-                                          "kennisdag-pdf catalogue; use another --into folder")
-                # One transaction, statement by statement (executescript would commit
-                # first): two first runs at once cannot both create the tables.
-                self.db.execute("BEGIN IMMEDIATE")
-                try:
-                    if self.db.execute("PRAGMA user_version").fetchone()[0] == 0:
-                        for statement in _SCHEMA.split(";\n"):
-                            if statement.strip():
-                                self.db.execute(statement)
-                        self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                    self.db.execute("COMMIT")
-                except BaseException:
-                    self.db.execute("ROLLBACK")
-                    raise
-            elif version > SCHEMA_VERSION:
-                raise BadInput.single(str(self.path), f"was written by a newer kennisdag-pdf "
-                                      f"(catalogue version {version}); upgrade to read it")
         except sqlite3.DatabaseError as exc:
             raise _unreadable(self.path, exc) from None
+        if version == 0:
+            raise BadInput.single(str(self.path), "is an SQLite database but not a "
+                                  "kennisdag-pdf catalogue; use another --into folder")
+        if version > SCHEMA_VERSION:
+            raise BadInput.single(str(self.path), f"was written by a newer kennisdag-pdf "
+                                  f"(catalogue version {version}); upgrade to read it")
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -213,6 +203,49 @@ class Catalogue:
 
 _ENTRY_NAMES = tuple(Entry.__dataclass_fields__)
 _ENTRY_COLUMNS = ", ".join(_ENTRY_NAMES)
+
+
+def _create(path: Path) -> None:
+    """A new catalogue, made whole beside its place and linked in only if there is still none:
+    of two first runs at once, one makes it and the other uses it, and nobody ever sees a
+    half-made (empty) catalogue file."""
+    import os
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
+    try:
+        db = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            db.execute("BEGIN")
+            for statement in _SCHEMA.split(";\n"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        finally:
+            db.close()
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)  # fails if another run was first: theirs is as good
+        except FileExistsError:
+            pass
+        except OSError:  # no hard links (a FAT-formatted stick): rename, if still needed
+            if not path.exists():
+                os.replace(tmp, path)
+        fsync_folder(path.parent)
+    except (sqlite3.Error, OSError) as exc:
+        raise _unreadable(path, exc) from None
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def fts_query(text: str) -> str:
