@@ -19,8 +19,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pypdfium2
 import yaml
+
+from kennisdag_pdf.preview import page_count
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "data" / "kennisdag-2011.yaml"
@@ -78,11 +79,7 @@ def build_a4(event: Path, pdf: Path) -> None:
 
 
 def count_pages(pdf: Path) -> int:
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        return len(document)
-    finally:
-        document.close()
+    return page_count(pdf.read_bytes())
 
 
 def pick_k(targets: list[int], folder: Path) -> dict[int, float]:

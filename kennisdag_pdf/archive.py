@@ -191,8 +191,9 @@ def verify(root: Path, *, progress=None) -> tuple[list[Problem], list[Problem], 
 
     with Catalogue(root, create=False) as catalogue:
         files = catalogue.files()
-        pdfs = {entry.pdf for entry in catalogue.entries()}
-        folders = {entry.folder for entry in catalogue.entries()}
+        entries = catalogue.entries()
+    pdfs = {entry.pdf for entry in entries}
+    folders = {entry.folder for entry in entries}
     failures: list[Problem] = []
     for done, record in enumerate(files, 1):
         path = root / record.path

@@ -80,12 +80,12 @@ def detect_profile(data: bytes) -> str:
     its trim, otherwise 'screen'."""
     import pikepdf
 
-    from .pdfa import is_pdfa
+    from .pdfa import claims_pdfa
 
-    if is_pdfa(data):
-        return "archive"
     try:
         with pikepdf.open(BytesIO(data)) as pdf:
+            if claims_pdfa(pdf):
+                return "archive"
             page = pdf.pages[0].obj
             if "/TrimBox" in page and "/BleedBox" in page:
                 trim, bleed = _box(page.TrimBox), _box(page.BleedBox)

@@ -46,10 +46,6 @@ def build_time(event_date: dt.date) -> dt.datetime:
     return dt.datetime(event_date.year, event_date.month, event_date.day, tzinfo=dt.timezone.utc)
 
 
-def build_date(event_date: dt.date) -> dt.date:
-    return build_time(event_date).date()
-
-
 @dataclass(frozen=True)
 class DocumentInfo:
     """What the PDF says about itself (its Info dictionary, and an archive's XMP packet)."""
@@ -123,7 +119,8 @@ def render(loaded: LoadedEvent, profile: Profile | None = None,
     event = loaded.day.event
     lang = language(event.language)
     _check_hyphenation(lang.hyphenation)
-    day = build_date(event.date)
+    info = document_info(event, lang)
+    day = info.built.date()
     check_glyphs(loaded)
     ctx = make_context(lang, profile, page_size, build_date=day, version=__version__)
     theme, shop = ctx.theme, ctx.images
@@ -132,7 +129,6 @@ def render(loaded: LoadedEvent, profile: Profile | None = None,
         _, _, width, height = theme.page.cover_image_box()
         cover_art = shop.place(loaded.images[event.cover_image], width, height, crop=True)
     buffer = BytesIO()
-    info = document_info(event, lang)
     doc = BrochureTemplate(
         buffer, theme=theme, lang=lang, profile=profile, title=info.title,
         subject=info.subject, author=join_names(list(info.authors), lang),
