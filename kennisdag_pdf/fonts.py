@@ -51,14 +51,16 @@ ALL_FACES = tuple(dict.fromkeys(f for fam in FAMILIES for f in fam.faces())) + (
 
 
 def _load(face: Face, folder: Path):
-    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+    from reportlab.pdfbase.ttfonts import TTFError
+
+    from .truetype import BrochureFont
 
     path = folder / face.file
     shown = f"fonts/{face.file}"
     if not path.is_file():
         raise SetupError(f"{shown}: font file not found (theme font {face.name})")
     try:
-        return TTFont(face.name, str(path))
+        return BrochureFont(face.name, str(path))
     # A damaged file fails deep in the table parser with whatever it tripped over.
     except (TTFError, struct.error, OSError, ValueError, IndexError, KeyError) as exc:
         text = str(exc)

@@ -1,0 +1,68 @@
+"""ReportLab's TrueType font with its two per-word jobs made cheap; imported with ReportLab.
+
+Line breaking asks the font for the width of every word of every paragraph, and drawing maps
+every character of every line to its code in the embedded subset. Once a character has its
+code, both are pure functions of the text, and text repeats: a thousand-page brochure measures
+some 360,000 words from a vocabulary of a few thousand. So:
+
+- a width is remembered per (text, size). It is the very float ReportLab computed, so no line
+  can break differently;
+- text whose characters all have codes in the first subset (nearly all text: a subset holds
+  some 220 characters) is encoded by one `str.translate` instead of a Python loop per
+  character. Anything else (a character not seen before, a second subset, bytes) goes through
+  ReportLab's own code, which assigns codes exactly as it always did.
+
+The output is byte-identical to plain `TTFont`; tests/test_truetype.py holds it to that.
+"""
+
+from __future__ import annotations
+
+from weakref import WeakKeyDictionary
+
+from reportlab.pdfbase.ttfonts import TTFont
+
+WIDTHS_REMEMBERED = 200_000  # per face; then the memo starts afresh (a few MB at most)
+NBSP, SPACE = 0xA0, 0x20  # ReportLab draws a no-break space with the space's code
+
+
+class _FirstSubset:
+    """The characters of one document that already have a code in subset 0, as a translation
+    table to those codes."""
+
+    __slots__ = ("known", "table", "assigned")
+
+    def __init__(self, assignments: dict[int, int]) -> None:
+        table = {char: chr(code) for char, code in assignments.items() if code < 256}
+        if SPACE in table:
+            table[NBSP] = table[SPACE]
+        self.table = table
+        self.known = frozenset(map(chr, table))
+        self.assigned = len(assignments)  # stale once ReportLab assigns another code
+
+
+class BrochureFont(TTFont):
+    def __init__(self, name: str, filename: str) -> None:
+        super().__init__(name, filename)
+        self._widths: dict[tuple[str, float], float] = {}
+        self._first_subset: WeakKeyDictionary = WeakKeyDictionary()  # PDF document → subset
+
+    def stringWidth(self, text, size, encoding="utf8"):  # noqa: N802 (ReportLab's name)
+        key = (text, size)
+        width = self._widths.get(key)
+        if width is None:
+            width = super().stringWidth(text, size, encoding)
+            if isinstance(text, str):
+                if len(self._widths) >= WIDTHS_REMEMBERED:
+                    self._widths.clear()
+                self._widths[key] = width
+        return width
+
+    def splitString(self, text, doc, encoding="utf-8"):  # noqa: N802
+        first = self._first_subset.get(doc)
+        if first is not None and isinstance(text, str) and first.known.issuperset(text):
+            return [(0, text.translate(first.table).encode("latin-1"))] if text else []
+        chunks = super().splitString(text, doc, encoding)
+        assignments = self.state[doc].assignments
+        if first is None or first.assigned != len(assignments):
+            self._first_subset[doc] = _FirstSubset(assignments)
+        return chunks
