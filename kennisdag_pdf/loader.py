@@ -129,8 +129,8 @@ def load(path: str | os.PathLike[str], *, full_images: bool = True) -> LoadedEve
     root = _compose(text, name)
     marks: dict[SourcePath, tuple[int, int]] = {}
     problems: list[Problem] = []
-    # Aliases need anchors: without an '&' there is nothing to look for, and no second parse.
-    anchors = _AnchorScan(text) if "&" in text else None
+    # Aliases need anchors: without one there is nothing to look for, and no second parse.
+    anchors = _AnchorScan(text) if _MAY_HOLD_ANCHOR.search(text) else None
     data = _Builder(name, marks, problems, anchors).build(root)
     if anchors:  # an anchor never used is harmless, but the format has no place for one
         problems += anchors.unused(name)
@@ -278,6 +278,12 @@ _HINTS = [
      "the file holds more than one YAML document (a second '---'); keep only one"),
     (("found undefined alias",), "aliases (*name) are not allowed; write the value out"),
 ]
+
+
+# An anchor ('&name') opens a node: after a space, a line start or a flow indicator, never
+# inside a word, so 'R&D' and 'marketing & communicatie' need no scan. A false alarm only
+# costs the scan.
+_MAY_HOLD_ANCHOR = re.compile(r"(?:^|[\s\[\]{},:?-])&[^\s\[\]{},]", re.MULTILINE)
 
 
 def _position(mark: yaml.Mark) -> tuple[int, int]:

@@ -511,6 +511,28 @@ def test_an_unused_anchor_is_refused_too(tmp_path):
     assert any(line.endswith(":1:8: anchors (&e) are not allowed") for line in info.value.lines())
 
 
+ANCHORED = ["a: &x 1", "- &x 1", "a: [&x 1, 2]", "a: [1,&x 2]", "{a: &x 1}", "&x a: 1",
+            "a: !!str &x b", "a:\n  &x\n  b: 1", '{"a":&x 1}', "? &x a\n: 1"]
+
+
+@pytest.mark.parametrize("text", ANCHORED)
+def test_every_place_an_anchor_can_stand_is_looked_at(text):
+    import yaml
+
+    from kennisdag_pdf.loader import _MAY_HOLD_ANCHOR
+
+    assert any(getattr(event, "anchor", None) for event in yaml.parse(text, Loader=yaml.SafeLoader))
+    assert _MAY_HOLD_ANCHOR.search(text)
+
+
+@pytest.mark.parametrize("text", ["a: R&D", "a: marketing & communicatie", "a: Q&A", "a: '&'",
+                                  "a: AT&T, KPN"])
+def test_an_ampersand_in_text_costs_no_anchor_scan(text):
+    from kennisdag_pdf.loader import _MAY_HOLD_ANCHOR
+
+    assert not _MAY_HOLD_ANCHOR.search(text)
+
+
 def test_unreadable_file(tmp_path, monkeypatch):
     path = write(tmp_path, MINIMAL)
 

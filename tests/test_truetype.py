@@ -119,6 +119,14 @@ def test_plain_text_gives_the_parsers_fragments(text, style):
     assert mine.text == parsed.text
 
 
+@pytest.mark.parametrize("text", ["\u200ba", "a\u200b", "a\u200bb", "a \u200b b", "  a  b ", "a\nb", "a\u00a0b",
+                                  "a\u2009b", "a\tb", "Zuid-Limburg"])
+def test_whitespace_is_cleaned_as_reportlab_cleans_it(text):
+    mine, parsed = Para(text, THEME["body"]), Paragraph(text, THEME["body"])
+    assert _fragments(mine) == _fragments(parsed)
+    assert mine.text == parsed.text
+
+
 def test_markup_and_entities_still_go_through_the_parser():
     style = THEME["body"]
     for markup in ("a <i>b</i> c", "Q&amp;A", "x &lt; y"):

@@ -25,6 +25,9 @@ from ..profiles import Profile
 from ..theme import Theme
 
 
+ZERO_WIDTH_SPACE = "\u200b"
+
+
 class Para(Paragraph):
     """A paragraph that parses plain text without the markup parser and breaks its lines once
     per width.
@@ -43,7 +46,7 @@ class Para(Paragraph):
     def __init__(self, text, style=None, bulletText=None, frags=None, **options):  # noqa: N803
         if frags is None and isinstance(text, str) and "<" not in text and "&" not in text \
                 and style is not None and not options:
-            text = cleanBlockQuotedText(text)
+            text = _cleaned(text)
             frags = _plain_fragments(text, style)
         super().__init__(text, style, bulletText, frags, **options)
 
@@ -54,6 +57,15 @@ class Para(Paragraph):
         size = super().wrap(available_width, available_height)
         self._wrapped_at = available_width
         return size
+
+
+def _cleaned(text: str) -> str:
+    """ReportLab's whitespace clean-up (runs collapsed, ends stripped), skipped when there is
+    nothing to clean: no whitespace but single spaces between words. Its whitespace includes
+    the zero-width space, which Python's str.split does not."""
+    if " ".join(text.split()) == text and ZERO_WIDTH_SPACE not in text:
+        return text
+    return cleanBlockQuotedText(text)
 
 
 _FRAGMENT_OF_STYLE: WeakKeyDictionary = WeakKeyDictionary()  # style → its one plain fragment
