@@ -74,10 +74,19 @@ def test_contents_lines_link_to_their_pages(brochure_2011):
     with pikepdf.open(brochure_2011.path) as pdf:
         contents_page = pdf.pages[1]
         links = [a for a in contents_page.get("/Annots", []) if a.Subtype == "/Link"]
-        names = pdf.Root.Names.Dests if "/Names" in pdf.Root else None
-    # every contents entry (parts, sections, theses) is a link
-    assert len(links) >= 15
-    assert names is not None or all("/Dest" in a or "/A" in a for a in links)
+        with pdf.open_outline() as outline:
+            # every entry but the contents' own, in reading order
+            entries = [item for top in outline.root[1:] for item in (top, *top.children)]
+            heading_pages = [pdf.pages.index(item.destination[0]) for item in entries]
+        link_pages = [pdf.pages.index(link.Dest[0]) for link in links]
+        rects = [[float(v) for v in link.Rect] for link in links]
+    # One link per entry (parts, sections, theses), to the page its heading is on, over the
+    # whole entry: title lines and page number, none overlapping the next.
+    assert link_pages == heading_pages
+    width = float(contents_page.mediabox[2])
+    for (left, bottom, right, top), below in zip(rects, rects[1:] + [None]):
+        assert right - left > width * 0.6 and top - bottom >= 10
+        assert below is None or below[3] <= bottom
     text = page_texts(brochure_2011.pdf)[1]
     for title in ("Opening", "Deelnemers", "Conclusies", "Colofon"):
         assert re.search(rf"{title}\s+\d+", text), title

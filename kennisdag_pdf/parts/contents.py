@@ -36,15 +36,17 @@ class ContentsList(Flowable):
 
 
 class ContentsLine(Para):
-    """One contents entry: its title linked to the heading, its page number at the right.
+    """One contents entry: its title, its page number at the right, and one link to the
+    heading over the whole entry.
 
     A paragraph of its own (not a row of one big table, as ReportLab's contents are): a frame
     places it once, where a table of hundreds of rows is wrapped again at every page break.
+    One link covers the entry, title lines and number alike: a link per line of the title (as
+    an <a> in the markup makes) is three objects for a two-line title, and leaves gaps.
     """
 
     def __init__(self, entry: OutlineEntry, style, width: float) -> None:
-        title = f'<a href="#{entry.key}">{text.plain(entry.title)}</a>'
-        super().__init__(f'{title}<onDraw name="{CALLBACK}"/>', style)
+        super().__init__(f'{text.plain(entry.title)}<onDraw name="{CALLBACK}"/>', style)
         self.entry = entry
         self.line_width = width
 
@@ -52,6 +54,8 @@ class ContentsLine(Para):
         return []  # an entry is never broken over two pages: it moves on whole
 
     def drawOn(self, canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802
+        canvas.linkRect("", self.entry.key, (x, y, x + self.line_width, y + self.height),
+                        relative=1)
         canvas.setNamedCB(CALLBACK, self._entry_end)
         super().drawOn(canvas, x, y, _sW)
 
@@ -60,7 +64,6 @@ class ContentsLine(Para):
         entry, style = self.entry, self.style
         x, y = canvas._curr_tx_info["cur_x"], canvas._curr_tx_info["cur_y"]
         room = self.line_width - x
-        canvas.linkRect("", entry.key, (x, y, self.line_width, y + style.leading), relative=1)
 
         def draw(form, pages) -> None:
             _page_number(form, style, pages[entry.key], room, leader=entry.level >= 1)
