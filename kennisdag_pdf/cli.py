@@ -6,10 +6,17 @@ a traceback appears only for a bug, and only with --debug.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
 import time
+
+# A command allocates millions of small objects that live until it ends (the libraries it
+# imports, the model, the flowables, the PDF's objects). Python's collector looks for cycles
+# every 700 allocations and so walks them over and over: a tenth of `validate` and of a
+# 5,000-page build. Every 100,000 finds the same garbage; memory peaks the same (measured).
+gc.set_threshold(100_000, 50, 100)
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -838,7 +845,31 @@ def schema() -> None:
 
 
 def main() -> None:
-    """The console script: usage errors become one line, like every other error."""
+    """The console script: usage errors become one line, like every other error.
+
+    It leaves with os._exit once its streams are flushed: Python would otherwise free every
+    object one by one on the way out, 0.1 s after the 2011 brochure and 0.17 s after a
+    thousand pages, for memory the system takes back at once. Nothing is left to do by then:
+    outputs are renamed into place, files closed, the mail journal synced at every step.
+    """
+    try:
+        _command_line()
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)  # what Python does with sys.exit("message")
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away, a stream already closed
+            pass
+    os._exit(code or 0)
+
+
+def _command_line() -> None:
     try:
         code = app(prog_name="kennisdag-pdf", standalone_mode=False)
     except typer.TyperException as exc:  # the command line itself is wrong

@@ -85,6 +85,25 @@ def test_schema_piped_into_a_closed_reader_is_quiet():
     assert "Traceback" not in shell.stderr and "BrokenPipe" not in shell.stderr
 
 
+@pytest.mark.parametrize("raised, code, stderr", [
+    ("SystemExit('boom')", 1, "boom\n"), ("SystemExit(None)", 0, ""), ("SystemExit(3)", 3, ""),
+    ("None", 0, "")])
+def test_the_command_leaves_with_its_exit_code_and_everything_printed(raised, code, stderr):
+    # main() skips Python's teardown (os._exit): its streams must still reach the reader, and
+    # sys.exit's codes mean what they mean in Python.
+    script = ("import sys; from kennisdag_pdf import cli\n"
+              "def fake():\n"
+              "    sys.stdout.write('x' * 100_000)\n"
+              f"    if {raised} is not None: raise {raised}\n"
+              "cli._command_line = fake\n"
+              "cli.main()\n"
+              "print('not reached')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stderr) == (code, stderr)
+    assert done.stdout == "x" * 100_000
+
+
 def test_help_and_version():
     assert "build" in run("--help").stdout
     done = run("--version")
