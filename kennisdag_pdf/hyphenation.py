@@ -8,12 +8,11 @@ word is capitalised too and is kept whole as well, which costs little.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import marshal
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+
+from . import cache
 
 
 class Hyphenator:
@@ -39,22 +38,18 @@ class Hyphenator:
 # --- a cache of parsed patterns ----------------------------------------------------------------
 # pyphen parses its Dutch dictionary (25,000 patterns) in 60 ms, a tenth of a whole build of the
 # 2011 brochure; reading the parsed patterns back takes 9 ms. They are kept in the user's cache
-# folder as `marshal` data (plain dicts and tuples, which marshal stores and reads without
-# running code), keyed by the dictionary file and the pyphen release, so that a changed
+# folder (cache.py) as `marshal` data (plain dicts and tuples, which marshal stores and reads
+# without running code), keyed by the dictionary file and the pyphen release, so that a changed
 # dictionary is parsed anew. Every failure to read or write the cache falls back to parsing.
 
 
-def cache_folder() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kennisdag-pdf"
-
-
-def _cache_file(dictionary: Path) -> Path:
+def _cache_name(dictionary: Path) -> str:
     import pyphen
 
     stat = dictionary.stat()
-    key = f"{pyphen.__version__}|{dictionary}|{stat.st_size}|{stat.st_mtime_ns}|{marshal.version}"
-    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-    return cache_folder() / f"hyphenation-{dictionary.stem}-{digest}.marshal"
+    digest = cache.key(pyphen.__version__, str(dictionary), stat.st_size, stat.st_mtime_ns,
+                       marshal.version)
+    return f"hyphenation-{dictionary.stem}-{digest[:16]}.marshal"
 
 
 def _warm_from_cache(language: str) -> None:
@@ -63,40 +58,23 @@ def _warm_from_cache(language: str) -> None:
     import pyphen
 
     path = pyphen.LANGUAGES.get(pyphen.language_fallback(language) or "")
-    if path is None or path in pyphen.hdcache or os.environ.get("KENNISDAG_NO_CACHE"):
+    if path is None or path in pyphen.hdcache or not cache.enabled():
         return
     try:
-        cache = _cache_file(Path(path))
+        name = _cache_name(Path(path))
     except OSError:
         return
     try:
-        patterns, maxlen = marshal.loads(cache.read_bytes())
+        patterns, maxlen = marshal.loads(cache.read(name) or b"")
         if not isinstance(patterns, dict) or not isinstance(maxlen, int):
             raise ValueError("not a pattern table")
-    except (OSError, ValueError, EOFError, TypeError):
+    except (ValueError, EOFError, TypeError):
         parsed = pyphen.HyphDict(path)
         pyphen.hdcache[path] = parsed
-        _store(cache, parsed)
+        with contextlib.suppress(ValueError):  # alternative spellings: objects marshal refuses
+            cache.write(name, marshal.dumps((parsed.patterns, parsed.maxlen)))
+            cache.prune("hyphenation-", 8 * 1024 * 1024)  # other pyphen installs' copies
         return
     parsed = pyphen.HyphDict.__new__(pyphen.HyphDict)
     parsed.patterns, parsed.maxlen, parsed.cache = patterns, maxlen, {}
     pyphen.hdcache[path] = parsed
-
-
-def _store(cache: Path, parsed) -> None:
-    try:
-        data = marshal.dumps((parsed.patterns, parsed.maxlen))
-    except ValueError:  # a dictionary with alternative spellings holds objects marshal refuses
-        return
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=f".{cache.name}.", suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, cache)  # two builds at once: each writes a whole file, one wins
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)

@@ -10,6 +10,7 @@ replacement, so that neutrals and black print on the black plate alone either wa
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from . import cache
 from .loader import ImageAsset
 from .profiles import Profile
 from .resources import resource_dir
@@ -58,12 +60,75 @@ class ImageShop:
               crop: bool = False) -> Placement:
         key = (asset.path, round(width, 2), round(height, 2), crop)
         if key not in self.placements:
-            self.placements[key] = _prepare(asset, width, height, crop, self.profile)
+            self.placements[key] = _prepared(asset, key[1], key[2], crop, self.profile)
         return self.placements[key]
+
+
+# --- the cache of prepared images --------------------------------------------------------------
+# Preparing the 2011 cover for the screen (Lanczos resampling of 4 megapixels, JPEG encoding)
+# takes 60 ms, more than laying out its seventeen pages, and separating it for print twice that;
+# an edit of the text changes none of it. So the encoded result is kept in the user's cache
+# (cache.py), named by everything that shapes it: the image file's bytes, its placed size and
+# crop, the profile's resolution and colour space, the CMYK output profile's bytes, Pillow's
+# version and this module's own source.
+
+CACHE_PREFIX = "image-"
+CACHE_BYTES = 64 * 1024 * 1024  # the least recently used go beyond this
+
+
+def _prepared(asset: ImageAsset, width: float, height: float, crop: bool,
+              profile: Profile) -> Placement:
+    if not asset.data:  # made in code, not read from a file: nothing to name it by
+        return _prepare(asset, width, height, crop, profile)
+    name = _cache_name(asset, width, height, crop, profile)
+    data = cache.read(name)
+    if data is not None:
+        size = _source(asset, profile).size
+        if crop:
+            left, top, right, bottom = _crop_box(size, width / height)
+            size = (right - left, bottom - top)
+        return Placement(asset, width, height, effective_dpi(size, width, height), data)
+    placed = _prepare(asset, width, height, crop, profile)
+    cache.write(name, placed.data)
+    cache.prune(CACHE_PREFIX, CACHE_BYTES)
+    return placed
+
+
+def _cache_name(asset: ImageAsset, width: float, height: float, crop: bool,
+                profile: Profile) -> str:
+    import PIL
+
+    press = profile.colour_space == "cmyk"
+    separation = _file_digest(cmyk_profile()) if press else None
+    source = _source(asset, profile)  # its size too: `validate` decodes at an eighth
+    digest = cache.key(_code_digest(), PIL.__version__, hashlib.sha256(asset.data).hexdigest(),
+                       asset.format, source.size, source.mode, width, height, crop,
+                       profile.colour_space, profile.image_dpi, profile.resample_above,
+                       separation)
+    return f"{CACHE_PREFIX}{digest}.bin"
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    return _file_digest(Path(__file__))
+
+
+def _file_digest(path: Path | None) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path else None
+    except OSError:
+        return "unreadable"  # _prepare reports it; nothing is cached under a name it shares
 
 
 def effective_dpi(pixels: tuple[int, int], width: float, height: float) -> float:
     return min(pixels[0] / (width / POINTS_PER_INCH), pixels[1] / (height / POINTS_PER_INCH))
+
+
+def _source(asset: ImageAsset, profile: Profile) -> Any:
+    """The pixels a profile starts from: a CMYK original goes to press with its own
+    separation."""
+    press = profile.colour_space == "cmyk"
+    return asset.cmyk if press and asset.cmyk is not None else asset.image
 
 
 def _prepare(asset: ImageAsset, width: float, height: float, crop: bool,
@@ -71,9 +136,9 @@ def _prepare(asset: ImageAsset, width: float, height: float, crop: bool,
     from PIL import Image
 
     press = profile.colour_space == "cmyk"
-    image = asset.cmyk if press and asset.cmyk is not None else asset.image
+    image = _source(asset, profile)
     if crop:
-        image = _crop_to(image, width / height)
+        image = image.crop(_crop_box(image.size, width / height))
     dpi = effective_dpi(image.size, width, height)
     if dpi > profile.image_dpi * profile.resample_above:
         factor = profile.image_dpi / dpi
@@ -85,16 +150,17 @@ def _prepare(asset: ImageAsset, width: float, height: float, crop: bool,
     return Placement(asset, width, height, dpi, _encode(image, photographic=asset.format == "JPEG"))
 
 
-def _crop_to(image: Any, ratio: float) -> Any:
-    """The largest centred part of the image with the given width/height ratio."""
-    w, h = image.size
+def _crop_box(size: tuple[int, int], ratio: float) -> tuple[int, int, int, int]:
+    """The largest centred part of an image of this size with the given width/height ratio,
+    as (left, top, right, bottom)."""
+    w, h = size
     if w / h > ratio:
         new_w = max(1, round(h * ratio))
         left = (w - new_w) // 2
-        return image.crop((left, 0, left + new_w, h))
+        return (left, 0, left + new_w, h)
     new_h = max(1, round(w / ratio))
     top = (h - new_h) // 2
-    return image.crop((0, top, w, top + new_h))
+    return (0, top, w, top + new_h)
 
 
 def _encode(image: Any, *, photographic: bool) -> bytes:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import os
+import shutil
+import tempfile
 
 import pypdfium2 as pdfium
 import pytest
@@ -15,6 +17,15 @@ from hypothesis import settings
 # The expected dates in these tests are the events' own; a SOURCE_DATE_EPOCH left in the
 # environment by a packaging tool would change them (tests that need one set it themselves).
 os.environ.pop("SOURCE_DATE_EPOCH", None)
+# The suite has its own cache folder (cache.py), empty at the start: it never reads what the
+# user's builds left, nor leaves its own behind in the user's cache.
+TEST_CACHE = tempfile.mkdtemp(prefix="kennisdag-test-cache-")
+os.environ["XDG_CACHE_HOME"] = TEST_CACHE
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(TEST_CACHE, ignore_errors=True)
+
 
 # CI runs the same examples every time (a red CI must mean a change broke something); on a
 # developer's machine Hypothesis explores new ones on every run.
