@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from io import BytesIO
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -150,9 +150,16 @@ def load(path: str | os.PathLike[str], *, full_images: bool = True) -> LoadedEve
 
 # --- bytes and text ---------------------------------------------------------------------------
 
+def _event_file_too_big(size: int, limit: int) -> str:
+    return (f"file is {size / 1024 / 1024:.1f} MB; an event file is normally under 100 kB "
+            f"(limit {limit // 1024 // 1024} MB)")
+
+
 def read_input(path: Path, name: str, *, kind: str = "YAML file",
-               limit: int | None = MAX_YAML_BYTES) -> bytes:
-    """An input file's bytes, or one clear line on why they cannot be had."""
+               limit: int | None = MAX_YAML_BYTES,
+               too_big: Callable[[int, int], str] = _event_file_too_big) -> bytes:
+    """An input file's bytes, or one clear line on why they cannot be had; too_big(size,
+    limit) says what is wrong with a file over the limit."""
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -164,9 +171,7 @@ def read_input(path: Path, name: str, *, kind: str = "YAML file",
     if not stat.S_ISREG(st.st_mode):
         raise BadInput.single(name, "is not a regular file")
     if limit is not None and st.st_size > limit:
-        raise BadInput.single(
-            name, f"file is {st.st_size / 1024 / 1024:.1f} MB; an event file is normally "
-                  f"under 100 kB (limit {limit // 1024 // 1024} MB)")
+        raise BadInput.single(name, too_big(st.st_size, limit))
     try:
         return path.read_bytes()
     except OSError as exc:

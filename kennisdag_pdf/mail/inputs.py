@@ -17,14 +17,12 @@ from ..profiles import human_size
 def read_text(path: Path, *, kind: str, limit: int) -> tuple[str, bytes, str]:
     """(the name to show, the bytes, the text) of one input file."""
     name = display_name(path)
-    try:
-        size = path.stat().st_size if path.is_file() else 0
-    except OSError:
-        size = 0  # read_input says what is wrong with the path
-    if size > limit:
-        raise BadInput.single(name, f"file is {human_size(size)}; a {kind} is far smaller "
-                                    f"(limit {human_size(limit)}): is it the right file?")
-    raw = read_input(path, name, kind=kind, limit=None)
+
+    def too_big(size: int, limit: int) -> str:
+        return (f"file is {human_size(size)}; a {kind} is far smaller (limit "
+                f"{human_size(limit)}): is it the right file?")
+
+    raw = read_input(path, name, kind=kind, limit=limit, too_big=too_big)
     return name, raw, _decode(raw, name)
 
 
