@@ -83,11 +83,9 @@ def _prepared(asset: ImageAsset, width: float, height: float, crop: bool,
     name = _cache_name(asset, width, height, crop, profile)
     data = cache.read(name)
     if data is not None:
-        size = _source(asset, profile).size
-        if crop:
-            left, top, right, bottom = _crop_box(size, width / height)
-            size = (right - left, bottom - top)
-        return Placement(asset, width, height, effective_dpi(size, width, height), data)
+        left, top, right, bottom = _placed_box(_source(asset, profile), width, height, crop)
+        return Placement(asset, width, height,
+                         effective_dpi((right - left, bottom - top), width, height), data)
     placed = _prepare(asset, width, height, crop, profile)
     cache.write(name, placed.data)
     cache.prune(CACHE_PREFIX, CACHE_BYTES)
@@ -138,7 +136,7 @@ def _prepare(asset: ImageAsset, width: float, height: float, crop: bool,
     press = profile.colour_space == "cmyk"
     image = _source(asset, profile)
     if crop:
-        image = image.crop(_crop_box(image.size, width / height))
+        image = image.crop(_placed_box(image, width, height, crop))
     dpi = effective_dpi(image.size, width, height)
     if dpi > profile.image_dpi * profile.resample_above:
         factor = profile.image_dpi / dpi
@@ -150,10 +148,14 @@ def _prepare(asset: ImageAsset, width: float, height: float, crop: bool,
     return Placement(asset, width, height, dpi, _encode(image, photographic=asset.format == "JPEG"))
 
 
-def _crop_box(size: tuple[int, int], ratio: float) -> tuple[int, int, int, int]:
-    """The largest centred part of an image of this size with the given width/height ratio,
-    as (left, top, right, bottom)."""
-    w, h = size
+def _placed_box(image: Any, width: float, height: float,
+                crop: bool) -> tuple[int, int, int, int]:
+    """The part of the image that is placed, as (left, top, right, bottom): all of it, or
+    with crop the largest centred part in the proportions of width × height."""
+    w, h = image.size
+    if not crop:
+        return (0, 0, w, h)
+    ratio = width / height
     if w / h > ratio:
         new_w = max(1, round(h * ratio))
         left = (w - new_w) // 2
