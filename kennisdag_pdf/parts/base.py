@@ -6,8 +6,8 @@ outline and contents entries, so the document template needs no knowledge of the
 
 from __future__ import annotations
 
-import datetime as dt
 import copy
+import datetime as dt
 from dataclasses import dataclass
 from io import BytesIO
 from weakref import WeakKeyDictionary
@@ -159,10 +159,21 @@ class Heading(Para):
         return []  # a heading is never broken over two pages: it moves on whole
 
 
-class Marker(Flowable):
-    """An invisible point in the story with the same entries a Heading carries."""
+class Point(Flowable):
+    """A point in the story that takes no room and draws nothing; the document template
+    does not count it as content on the page."""
 
     _ZEROSIZE = 1
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return (0, 0)
+
+    def draw(self) -> None:
+        pass
+
+
+class Marker(Point):
+    """An invisible point in the story with the same entries a Heading carries."""
 
     def __init__(self, *, entries: tuple[OutlineEntry, ...] = (),
                  running_head: str | None = None, opens_part: bool = False) -> None:
@@ -170,12 +181,6 @@ class Marker(Flowable):
         self.entries = entries
         self.running_head = running_head
         self.opens_part = opens_part
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        return (0, 0)
-
-    def draw(self) -> None:
-        pass
 
 
 def part_heading(ctx: Context, title: str, key: str, *, style: str = "part",
@@ -212,7 +217,7 @@ class BlankPage(Flowable):
         pass
 
 
-class FillSheet(Flowable):
+class FillSheet(Point):
     """Where blank pages go, if any, so that the page count is a multiple of `multiple`
     (4 for a saddle-stitched booklet) with `following` pages still to come.
 
@@ -220,15 +225,7 @@ class FillSheet(Flowable):
     number of pages before it known.
     """
 
-    _ZEROSIZE = 1
-
     def __init__(self, multiple: int, following: int) -> None:
         super().__init__()
         self.multiple = multiple
         self.following = following
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        return (0, 0)
-
-    def draw(self) -> None:
-        pass

@@ -12,27 +12,19 @@ once every page exists.
 from __future__ import annotations
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable, KeepTogether
+from reportlab.platypus import KeepTogether
 
 from .. import text
 from ..loader import LoadedEvent
-from .base import Context, Heading, OutlineEntry, Para
+from .base import Context, Heading, OutlineEntry, Para, Point
 
 LEADER = " . "  # the dot leader between a section's title and its page number
 CALLBACK = "contents_entry_end"
 
 
-class ContentsList(Flowable):
+class ContentsList(Point):
     """Where the contents lines go: compose replaces it by one ContentsLine per entry once
     the whole story, and so every heading, exists."""
-
-    _ZEROSIZE = 1
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        return (0, 0)
-
-    def draw(self) -> None:
-        pass
 
 
 class ContentsLine(Para):
