@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: brochure test bench references clean-venv
+.PHONY: brochure test bench fuzz references clean-venv
 
 # The 2011 brochure in every product (screen, print and archive, A5) and the print file
 # imposed as saddle-stitch sheets.
@@ -17,6 +17,13 @@ brochure: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The fuzz stage without its fixed count: fresh random examples for FUZZ_SECONDS per test
+# (damaged PDFs to check, impose and extract; damaged event files to validate; scripted SMTP
+# replies to mail --send). `make test` runs the same tests with a fixed, derandomised count.
+FUZZ_SECONDS ?= 300
+fuzz: $(STAMP)
+	KENNISDAG_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m pytest -m fuzz -p no:cacheprovider
 
 # Speed and size figures (medians) against the peer engines (issue 7); not part of `make test`,
 # which does not need the bench extra either. BENCH_RUNS / BENCH_RUNS_LARGE: runs per row.

@@ -35,6 +35,93 @@ app = typer.Typer(
 )
 
 _state = {"debug": False, "quiet": False, "verbose": False}
+# Set by main() only: a console run does its work on a foreign PDF in a child process with a
+# memory ceiling; a test process is never capped and works in process.
+_console = {"memory_ceiling": False}
+
+
+class _ChildRefused(KennisdagError):
+    """What the child process reported, as the error it raised there."""
+
+    def __init__(self, lines: list[str], exit_code: int) -> None:
+        super().__init__(lines[0] if lines else "")
+        self._lines = lines
+        self.exit_code = exit_code
+
+    def lines(self) -> list[str]:
+        return self._lines
+
+
+def _foreign_pdf_work(name: str, work):
+    """Work on a PDF someone handed us. From the console it runs in a child process under
+    pdfin.MEMORY_CEILING (RLIMIT_AS): qpdf that runs out of memory there may abort rather than
+    raise, and only a child can die of it while we still answer "too complex to check"."""
+    from .pdfin import too_complex
+
+    if not _console["memory_ceiling"] or not hasattr(os, "fork"):
+        try:
+            return work()
+        except MemoryError:
+            raise too_complex(name, MemoryError()) from None
+    return _in_child(name, work)
+
+
+def _in_child(name: str, work):
+    import pickle
+    import resource
+    import signal
+
+    from .pdfin import MEMORY_CEILING, too_complex
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: work, report through the pipe, leave without any clean-up
+        code = 0
+        try:
+            os.close(read_end)
+            _, hard = resource.getrlimit(resource.RLIMIT_AS)
+            ceiling = MEMORY_CEILING if hard == resource.RLIM_INFINITY else min(MEMORY_CEILING,
+                                                                                hard)
+            resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
+            try:
+                outcome = ("done", work())
+            except KennisdagError as exc:
+                outcome = ("refused", exc.lines(), exc.exit_code)
+            except MemoryError:
+                outcome = ("memory",)
+            except KeyboardInterrupt:
+                outcome = ("interrupted",)
+            except Exception as exc:  # a bug: the parent says so, as for any command
+                outcome = ("bug", f"{type(exc).__name__}: {exc}")
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    try:
+        with os.fdopen(read_end, "rb") as pipe:
+            report = pipe.read()
+    finally:
+        _, status = os.waitpid(pid, 0)
+    if not report:
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT:
+            raise KeyboardInterrupt
+        # Killed, or aborted by qpdf's std::bad_alloc at the ceiling: out of memory
+        raise too_complex(name, MemoryError())
+    outcome = pickle.loads(report)
+    if outcome[0] == "done":
+        return outcome[1]
+    if outcome[0] == "refused":
+        raise _ChildRefused(outcome[1], outcome[2])
+    if outcome[0] == "memory":
+        raise too_complex(name, MemoryError())
+    if outcome[0] == "interrupted":
+        raise KeyboardInterrupt
+    raise RuntimeError(outcome[1])
 
 
 def _say(line: str) -> None:
@@ -185,8 +272,9 @@ def _make(event_file: Path, profile: ProfileName, page_size: PageSize,
     from .loader import display_name, load
     from .output import check_folder, check_target
     from .profiles import PROFILES
-    from .render import render
+    from .render import check_environment, render
 
+    check_environment()
     chosen = PROFILES[profile.value]
     budget = _size(max_size) if max_size is not None else None
     clock = time.perf_counter()
@@ -424,7 +512,9 @@ def impose(
         target = _file_output(output) or brochure.with_name(
             brochure.stem.removesuffix("-print") + "-booklet.pdf")
         check_target(target, [brochure])
-        booklet = impose_pages(_read_pdf(brochure), display_name(brochure))
+        name = display_name(brochure)
+        data = _read_pdf(brochure)
+        booklet = _foreign_pdf_work(name, lambda: impose_pages(data, name))
         write_atomic(target, booklet.pdf)
         sheets = f"{booklet.sheets} sheet{'s' if booklet.sheets > 1 else ''}"
         _say(f"{target}: {booklet.pages} pages on {sheets} "
@@ -445,14 +535,20 @@ def extract(
 
     def run() -> None:
         from .archive import extract as extract_source
+        from .archive import one_line
         from .loader import display_name
         from .output import check_folder
 
         folder = output or Path("output") / f"{archive_pdf.stem}-source"
         check_folder(folder)
-        extracted = extract_source(_read_pdf(archive_pdf), display_name(archive_pdf), folder)
+        from .pdfin import refuse_damaged
+
+        name = display_name(archive_pdf)
+        data = _read_pdf(archive_pdf)
+        _foreign_pdf_work(name, lambda: refuse_damaged(data, name))  # before any file is made
+        extracted = extract_source(data, name, folder)
         for path in extracted.files:
-            _say(str(path))
+            _say(one_line(path))
         _say(f"rebuild: {extracted.rebuild}")
 
     _guard(run)
@@ -474,10 +570,11 @@ def archive(
     """Build the PDF/A archive copy and file it, with its source, in the archive's catalogue."""
 
     def run() -> None:
-        from .archive import file_publication
+        from .archive import check_archive_folder, file_publication, one_line
         from .loader import display_name
 
         started = time.perf_counter()
+        check_archive_folder(into)
         published, rendered, finished, target = _make(
             event_file, ProfileName.archive, page_size, None,
             lambda loaded, chosen: into / chosen.output_name(loaded.day.event.id),
@@ -492,7 +589,7 @@ def archive(
                  f"nothing changed")
             return
         _say(f"{where}/: {target.name} (PDF/A-3b, validated, {rendered.pages} pages, "
-             f"{len(finished.pdf) / 1024:.0f} kB), {finished.source.name} and its "
+             f"{len(finished.pdf) / 1024:.0f} kB), {one_line(finished.source.name)} and its "
              f"{len(finished.source.assets)} images, SHA256SUMS; version {entry.version}, "
              f"{time.perf_counter() - started:.2f} s")
 
@@ -552,17 +649,17 @@ def catalogue_verify(into: IntoOption = Path("archive")) -> None:
     """Rehash every archived file and re-validate every PDF/A; fail naming what changed."""
 
     def run() -> None:
-        from .archive import verify
+        from .archive import one_line, verify
 
         bar = _Counter("verifying")
         try:
             failures, notes, checked = verify(into, progress=bar)
         finally:
             bar.done()
-        for note in notes:
-            typer.echo(f"{into / note.path}: {note.message}", err=True)
+        for note in notes:  # a path from the catalogue may hold anything: one line each
+            typer.echo(f"{one_line(into / note.path)}: {note.message}", err=True)
         for failure in failures:
-            typer.echo(f"{into / failure.path}: {failure.message}", err=True)
+            typer.echo(f"{one_line(into / failure.path)}: {failure.message}", err=True)
         if failures:
             typer.echo(f"{len(failures)} problem{'s' if len(failures) > 1 else ''} in "
                        f"{checked} files", err=True)
@@ -599,9 +696,11 @@ def check(
 
         data = _read_pdf(pdf)
         name = display_name(pdf)
-        chosen = profile.value if profile else detect_profile(data)
+        chosen = profile.value if profile else _foreign_pdf_work(
+            name, lambda: detect_profile(data))
         budget = _size(max_size) if max_size is not None else PROFILES[chosen].size_budget
-        report = preflight(data, profile=chosen, name=name, size_budget=budget)
+        report = _foreign_pdf_work(name, lambda: preflight(data, profile=chosen, name=name,
+                                                           size_budget=budget))
         for line in report.lines():
             # --quiet keeps what failed and the verdict
             if not _state["quiet"] or "FAIL" in line or line.strip() == "PASS":
@@ -773,9 +872,13 @@ def mail(
         from .mail.outbox import write_outbox
         from .profiles import human_size
 
-        written = write_outbox(folder, (composer.compose(r) for r in listed.recipients))
+        outbox = write_outbox(folder, listed.recipients, composer.compose)
+        written = outbox.written
         for path in written:
             _detail(str(path))
+        for path in outbox.left:
+            typer.echo(f"{path}: left as it is: an earlier dry run wrote it, but it was changed "
+                       f"since", err=True)
         attachment = composer.values(listed.recipients[0])["attachment"]
         _say(f"{folder}/: {len(written)} messages to check, each with '{attachment}' "
              f"({human_size(len(composer.brochure.pdf))}); nothing was sent: add --send "
@@ -845,6 +948,7 @@ def main() -> None:
     thousand pages, for memory the system takes back at once. Nothing is left to do by then:
     outputs are renamed into place, files closed, the mail journal synced at every step.
     """
+    _console["memory_ceiling"] = True
     try:
         _command_line()
     except SystemExit as exc:

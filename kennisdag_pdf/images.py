@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from io import BytesIO
@@ -181,16 +182,63 @@ def _encode(image: Any, *, photographic: bool) -> bytes:
 
 # --- colour ------------------------------------------------------------------------------------
 
+CMYK_PROFILE_VARIABLE = "KENNISDAG_CMYK_PROFILE"
+# Press profiles with large tables are a few MB; beyond this the variable names the wrong file.
+MAX_ICC_BYTES = 16 * 1024 * 1024
+_ICC_HEADER = 128
+
+
 def cmyk_profile() -> Path | None:
     """The CMYK output profile to separate images with: a print shop's own, named in
     KENNISDAG_CMYK_PROFILE, or the one that ships in assets/profiles/ (see its README for how
     it was made and its licence)."""
-    named = os.environ.get("KENNISDAG_CMYK_PROFILE", "").strip()
+    named = os.environ.get(CMYK_PROFILE_VARIABLE, "").strip()
     if named:
         return Path(named)
     folder = resource_dir("assets") / "profiles"
     found = sorted(folder.glob("*.icc")) if folder.is_dir() else []
     return found[0] if found else None
+
+
+def check_cmyk_profile() -> None:
+    """Refuse a KENNISDAG_CMYK_PROFILE that names no CMYK output profile, before anything is
+    loaded: by its header alone, so that a device (/dev/zero) or a film is never read, and
+    every build fails the same way whatever its profile. One line naming the variable."""
+    named = os.environ.get(CMYK_PROFILE_VARIABLE, "").strip()
+    if not named:
+        return
+    from .errors import BadInput
+
+    def refuse(why: str) -> BadInput:
+        return BadInput.single(CMYK_PROFILE_VARIABLE, f"'{named}' {why}; name a CMYK output "
+                                                      f"profile (.icc) from the print shop, or "
+                                                      f"unset the variable to use the built-in "
+                                                      f"FOGRA39 profile")
+
+    path = Path(named)
+    try:
+        st = path.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise refuse("is a folder")
+        if not stat.S_ISREG(st.st_mode):
+            raise refuse("is not a regular file")
+        if st.st_size > MAX_ICC_BYTES:
+            raise refuse(f"is {st.st_size / 1024 / 1024:.0f} MB, too big for an ICC profile "
+                         f"(limit {MAX_ICC_BYTES // 1024 // 1024} MB)")
+        with path.open("rb") as file:
+            header = file.read(_ICC_HEADER)
+    except FileNotFoundError:
+        raise refuse("does not exist") from None
+    except OSError as exc:
+        raise refuse(f"cannot be read ({(exc.strerror or str(exc)).lower()})") from None
+    if len(header) < _ICC_HEADER or header[36:40] != b"acsp":
+        raise refuse("is not an ICC profile")
+    space, device = header[16:20].decode("latin-1").strip(), header[12:16]
+    if space != "CMYK" or device != b"prtr":
+        kind = "an output" if device == b"prtr" else "a display" if device == b"mntr" else \
+            "an input" if device == b"scnr" else "a"
+        raise refuse(f"is {kind} profile for {space or 'no colour space'}, not a CMYK output "
+                     f"profile")
 
 
 @lru_cache(maxsize=2)
@@ -199,17 +247,27 @@ def _icc_transform(path: Path | None):
         return None
     from PIL import ImageCms
 
+    from .errors import SetupError
+
+    # The shipped profile has no variable to name; a named one is called by it.
+    where = (f"{CMYK_PROFILE_VARIABLE}: '{path}'"
+             if os.environ.get(CMYK_PROFILE_VARIABLE, "").strip() else str(path))
     try:
         output = ImageCms.getOpenProfile(str(path))
     except (OSError, ImageCms.PyCMSError) as exc:
-        from .errors import SetupError
-
-        raise SetupError(f"{path}: not a usable ICC profile ({exc})") from None
+        raise SetupError(f"{where}: not a usable ICC profile ({exc})") from None
     if output.profile.xcolor_space.strip() != "CMYK":
-        from .errors import SetupError
-
-        raise SetupError(f"{path}: is a profile for {output.profile.xcolor_space.strip()}; "
+        raise SetupError(f"{where}: is a profile for {output.profile.xcolor_space.strip()}; "
                          f"print needs a CMYK output profile")
+    try:
+        return _build_separation(output)
+    except (OSError, ImageCms.PyCMSError) as exc:
+        raise SetupError(f"{where}: not a usable ICC profile ({exc})") from None
+
+
+def _build_separation(output: Any) -> Any:
+    from PIL import ImageCms
+
     # Relative colorimetric with black-point compensation: what press profiles are made for.
     return ImageCms.buildTransform(
         ImageCms.createProfile("sRGB"), output, "RGB", "CMYK",

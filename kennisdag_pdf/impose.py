@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf
 
+from . import pdfin
 from .errors import BadInput
+from .pdfin import Budget, TooComplex, Unexpected
 from .theme import MARKS
 
 TOLERANCE = 0.5  # pt: rounding by a PDF writer, not a different design
@@ -51,22 +53,26 @@ def printer_order(pages: int) -> list[tuple[int, int]]:
     return sides
 
 
-def impose(data: bytes, name: str) -> Booklet:
-    try:
-        source = Pdf.open(io.BytesIO(data))
-    except (pikepdf.PdfError, pikepdf.PasswordError):
-        raise BadInput.single(name, "is not a readable PDF") from None
-    with source:
-        # An empty user password opens silently; we still would not strip someone's encryption.
-        if source.is_encrypted:
-            raise BadInput.single(name, "is not a readable PDF (it is encrypted)")
+def impose(data: bytes, name: str, budget: Budget | None = None) -> Booklet:
+    """budget bounds the reading of the pages' drawing (pdfin.Budget); past it the file is
+    bad input, "too complex to check". A damaged file is refused: its sheets would print
+    without what qpdf could not recover."""
+    budget = budget or Budget()
+    with pdfin.open_foreign(data, name) as source:
         try:
-            return _impose(source, name)
-        except pikepdf.PdfError:  # damage that qpdf only meets when it reads the object
+            found = pdfin.damage(source, budget)
+            if found:
+                raise pdfin.damaged(name, found)
+            return _impose(source, name, budget)
+        except (TooComplex, MemoryError, RecursionError) as exc:
+            raise pdfin.too_complex(name, exc) from None
+        except Unexpected as exc:
+            raise pdfin.damaged(name, [str(exc)]) from None
+        except (pikepdf.PdfError, pikepdf.PikepdfError):  # damage qpdf meets as it reads
             raise BadInput.single(name, "is not a readable PDF") from None
 
 
-def _impose(source: Pdf, name: str) -> Booklet:
+def _impose(source: Pdf, name: str, budget: Budget) -> Booklet:
     count = len(source.pages)
     if count == 0:
         raise BadInput.single(name, "has no pages")
@@ -89,7 +95,8 @@ def _impose(source: Pdf, name: str) -> Booklet:
     border = MARKS.border
     out = Pdf.new()
     # Even pages fall left of the spine, odd pages right of it, on every sheet side.
-    forms = {page.number: out.copy_foreign(_form(source, page, left=page.number % 2 == 0))
+    forms = {page.number: out.copy_foreign(_form(source, page, budget,
+                                                 left=page.number % 2 == 0))
              for page in pages}
     trim = (border, border, border + 2 * width, border + height)
     for left, right in printer_order(count):
@@ -115,7 +122,10 @@ def _impose(source: Pdf, name: str) -> Booklet:
 
 
 def _measure(page: pikepdf.Page, number: int, name: str) -> _Page:
-    if int(page.obj.get("/Rotate", 0)) % 360:
+    rotate = page.obj.get("/Rotate", 0)
+    if not isinstance(rotate, int) or isinstance(rotate, bool):
+        raise Unexpected(f"page {number}: its Rotate is not a whole number")
+    if rotate % 360:
         raise BadInput.single(name, f"page {number} is rotated; {TAKES_PRINT_PDF}")
     trim = _box(page, "/TrimBox", number, name)
     bleed = _box(page, "/BleedBox", number, name)
@@ -139,18 +149,18 @@ def _box(page: pikepdf.Page, key: str, number: int, name: str) -> Box:
     if box is None:
         raise BadInput.single(name, f"page {number} has no {key[1:]}; {TAKES_PRINT_PDF}")
     try:
-        return _normalise(box)
-    except (TypeError, ValueError):
-        raise BadInput.single(name, f"page {number} has a malformed {key[1:]}") from None
+        return _normalise(box, key[1:])
+    except Unexpected:
+        raise BadInput.single(name, f"page {number} has a malformed {key[1:]} (not a "
+                                    "rectangle of 4 numbers)") from None
 
 
-def _normalise(box: pikepdf.Object) -> Box:
+def _normalise(box: pikepdf.Object, what: str) -> Box:
     # Any two opposite corners make a valid rectangle, in either order.
-    x0, y0, x1, y1 = (float(v) for v in box)
-    return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+    return pdfin.rectangle(box, what)
 
 
-def _form(source: Pdf, page: _Page, *, left: bool) -> pikepdf.Object:
+def _form(source: Pdf, page: _Page, budget: Budget, *, left: bool) -> pikepdf.Object:
     """The page as a Form XObject that shows its trim and bleed, but not across the spine."""
     original = source.pages[page.number - 1]
     obj = original.obj
@@ -158,15 +168,22 @@ def _form(source: Pdf, page: _Page, *, left: bool) -> pikepdf.Object:
     b = page.bleed
     clip = (x0 - b, y0 - b, x1, y1 + b) if left else (x0, y0 - b, x1 + b, y1 + b)
     # Nothing outside the CropBox was ever visible on the source page.
-    crop = _normalise(original.cropbox)
+    try:
+        crop = _normalise(original.cropbox, "CropBox")
+    except Unexpected:
+        raise Unexpected(f"page {page.number} has a malformed CropBox (not a rectangle of 4 "
+                         "numbers)") from None
     clip = (max(clip[0], crop[0]), max(clip[1], crop[1]),
             min(clip[2], crop[2]), min(clip[3], crop[3]))
-    contents = obj.get("/Contents")
-    streams = [] if contents is None else contents if isinstance(contents, Array) else [contents]
-    # Splitting a page's content over several streams may cut between two tokens.
-    data = b"\n".join(stream.read_bytes() for stream in streams)
+    # Splitting a page's content over several streams may cut between two tokens. Each read
+    # counts against the budget: a stream shared by every page is copied once a page.
+    data = b"\n".join(pdfin.read_stream(stream, budget) for stream in pdfin.page_streams(obj))
+    budget.charge(pdfin.tokens_at_most(data))
+    resources = obj.get("/Resources", Dictionary())
+    if not isinstance(resources, Dictionary):
+        raise Unexpected(f"page {page.number}'s Resources is not a dictionary")
     form = source.make_stream(data, Type=Name.XObject, Subtype=Name.Form, BBox=_array(clip),
-                              Resources=obj.get("/Resources", Dictionary()))
+                              Resources=resources)
     if "/Group" in obj:  # a transparency group keeps its blending when placed
         form.Group = obj.Group
     return form

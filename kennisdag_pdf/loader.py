@@ -1,9 +1,11 @@
 """YAML file → validated KnowledgeDay, with every problem located by file, line, column and field.
 
-The YAML is composed into nodes (never constructed by PyYAML): every scalar stays text, so
-`NO`, `12:30` and `0123` mean what they say; tags, anchors, aliases, merge keys and duplicate keys
-are refused. Every node's position is kept in a source map, so that errors found later (a glyph
-the fonts lack, a layout that cannot fit) still point at the line that caused them.
+The YAML is read as the parser's events (never constructed by PyYAML): every scalar stays
+text, so `NO`, `12:30` and `0123` mean what they say; tags, anchors, aliases, merge keys and
+duplicate keys are refused, and reading stops at the first limit broken (MAX_VALUES, MAX_KEYS,
+each list's MAX_ITEMS), so memory is bounded by the limits, not by the file. Every value's
+position is kept in a source map, so that errors found later (a glyph the fonts lack, a layout
+that cannot fit) still point at the line that caused them.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import typing
 import unicodedata
 import warnings
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from io import BytesIO
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
@@ -27,7 +28,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import BadInput, Problem, format_path
-from .model import KnowledgeDay, SourcePath
+from .model import MAX_ITEMS, KnowledgeDay, SourcePath
 
 # An event file is normally well under 100 kB; 16 MB still refuses a log or a video chosen by
 # mistake at once, and holds the text of some 10,000 A4 pages (the benchmark's 5,000-page
@@ -66,12 +67,19 @@ class SourceMap:
 
     def problem(self, path: SourcePath, message: str) -> Problem:
         line, column = self.locate(path)
-        return Problem(line, column, _one_line(format_path(path)), _one_line(message), self.file)
+        return Problem(line, column, _field_name(path), _one_line(message), self.file)
 
 
 # Line breaks and other control characters that a message quotes from the file (a block
 # scalar's value, a key): shown as escapes, so that one problem stays one line.
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _field_name(path: SourcePath) -> str:
+    """The field a message names, each key as the user wrote it but at most 40 characters (a
+    key can be megabytes long) and on one line."""
+    return _one_line(format_path(tuple(_short(part) if isinstance(part, str) else part
+                                       for part in path)))
 
 
 def _one_line(text: str) -> str:
@@ -126,14 +134,9 @@ def load(path: str | os.PathLike[str], *, full_images: bool = True) -> LoadedEve
     name = display_name(path)
     raw = read_input(path, name)
     text = _decode(raw, name)
-    root = _compose(text, name)
     marks: dict[SourcePath, tuple[int, int]] = {}
     problems: list[Problem] = []
-    # Aliases need anchors: without one there is nothing to look for, and no second parse.
-    anchors = _AnchorScan(text) if _MAY_HOLD_ANCHOR.search(text) else None
-    data = _Builder(name, marks, problems, anchors).build(root)
-    if anchors:  # an anchor never used is harmless, but the format has no place for one
-        problems += anchors.unused(name)
+    data = _compose(text, name, marks, problems)
     source_map = SourceMap(name, marks)
     if problems:
         raise BadInput(problems)
@@ -144,7 +147,7 @@ def load(path: str | os.PathLike[str], *, full_images: bool = True) -> LoadedEve
         day = KnowledgeDay.model_validate(data)
     except ValidationError as exc:
         raise BadInput([_problem_from(err, source_map) for err in exc.errors()]) from None
-    images = _load_images(day, path.parent, source_map, full_images)
+    day, images = _load_images(day, path.parent, source_map, full_images)
     return LoadedEvent(day, path, raw, source_map, images)
 
 
@@ -179,8 +182,12 @@ def read_input(path: Path, name: str, *, kind: str = "YAML file",
 
 
 def _line_col(text: str, index: int) -> tuple[int, int]:
-    line = text.count("\n", 0, index) + 1
-    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+    """The 1-based line and column of text[index], counting lines as YAML and editors do:
+    CR LF, a lone CR (old Mac files) and LF each end one."""
+    breaks = text.count("\n", 0, index) + text.count("\r", 0, index) \
+        - text.count("\r\n", 0, index)
+    start = max(text.rfind("\n", 0, index), text.rfind("\r", 0, index)) + 1
+    return breaks + 1, index - start + 1
 
 
 # Files chosen by mistake instead of the event file, by their first bytes: reading them as
@@ -229,8 +236,11 @@ def _decode(raw: bytes, name: str) -> str:
     if found:
         index, ch = found.start(), found.group()
         line, col = _line_col(text, index)
+        what = (f"control character U+{ord(ch):04X}" if ch not in _SEPARATORS else
+                f"{unicodedata.name(ch).lower()} U+{ord(ch):04X} (an invisible line break, "
+                f"as word processors paste it)")
         raise BadInput.single(
-            name, f"control character U+{ord(ch):04X} in the file; remove it",
+            name, f"{what} in the file; remove it",
             line=line, column=col, field=_field_at(text, index))
     return text
 
@@ -238,36 +248,23 @@ def _decode(raw: bytes, name: str) -> str:
 # Unicode's control characters (category Cc: C0 and C1) other than line breaks and tabs; a
 # decoded UTF-8 text holds no surrogates (Cs). A regular expression scans in C: a file of
 # 5,000 pages is checked in milliseconds, not a quarter of a second.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Also the line and paragraph separators: PyYAML counts them as line breaks where no editor
+# does (every later line number would be off by one), and folds them into a space in a plain
+# value, so that the model would never see them to name them.
+_SEPARATORS = "\u2028\u2029"
+_CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_SEPARATORS}]")
 
 
 def _field_at(text: str, index: int) -> str:
     """The field whose value holds text[index], found in a copy with control characters
     blanked out (a raw NEL, for one, would otherwise break the YAML itself)."""
-    blanked = "".join("?" if ch not in "\n\r\t" and unicodedata.category(ch) in ("Cc", "Cs")
-                      else ch for ch in text)
+    blanked = _CONTROL.sub("?", text)  # one for one: indexes stay where they were
+    composer = _Composer("", {}, [], locate=index)
     try:
-        root = yaml.compose(blanked, Loader=_NodeLoader)
-    except (yaml.YAMLError, RecursionError):
+        composer.compose(blanked)
+    except (yaml.YAMLError, BadInput):
         return ""
-    found: SourcePath = ()
-
-    def walk(node: yaml.Node, path: SourcePath) -> None:
-        nonlocal found
-        if not node.start_mark.index <= index < max(node.end_mark.index, node.start_mark.index + 1):
-            return
-        found = path
-        if isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, path + (i,))
-        elif isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode):
-                    walk(value, path + (key.value,))
-
-    if root is not None:
-        walk(root, ())
-    return format_path(found)
+    return format_path(composer.found)
 
 
 # --- YAML -------------------------------------------------------------------------------------
@@ -285,53 +282,248 @@ _HINTS = [
 ]
 
 
-# An anchor ('&name') opens a node: after a space, a line start or a flow indicator, never
-# inside a word, so 'R&D' and 'marketing & communicatie' need no scan. A false alarm only
-# costs the scan.
-_MAY_HOLD_ANCHOR = re.compile(r"(?:^|[\s\[\]{},:?-])&[^\s\[\]{},]", re.MULTILINE)
-
-
 def _position(mark: yaml.Mark) -> tuple[int, int]:
     """PyYAML's 0-based mark as the 1-based (line, column) an editor shows."""
     return (mark.line + 1, mark.column + 1)
 
 
-class _AnchorScan:
-    """Anchors and aliases as the parser saw them: compose() keeps only the anchored node's
-    position, so an alias's own line comes from the events. Parsed once, when first asked."""
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-
-    @cached_property
-    def _events(self) -> list[yaml.Event]:
-        return list(yaml.parse(self._text, Loader=_NodeLoader))
-
-    @cached_property
-    def alias_positions(self) -> list[tuple[int, int]]:
-        return [_position(e.start_mark) for e in self._events if isinstance(e, yaml.AliasEvent)]
-
-    def unused(self, name: str) -> list[Problem]:
-        """Anchors that no alias uses (a used one is reported at its alias already)."""
-        used = {e.anchor for e in self._events if isinstance(e, yaml.AliasEvent)}
-        return [Problem(*_position(e.start_mark), "", f"anchors (&{e.anchor}) are not allowed",
-                        name)
-                for e in self._events
-                if getattr(e, "anchor", None) and not isinstance(e, yaml.AliasEvent)
-                and e.anchor not in used]
+# Values (scalars, lists, mappings) in one file: the benchmark's 5,000-page event has 116,000;
+# each kept costs some 200 bytes with its position, so this bounds the data at ~100 MB.
+MAX_VALUES = 500_000
+# Keys in one mapping: the format's largest (the top level) has 13. Every unknown key costs a
+# message with a spelling suggestion: 240,000 of them took 9 s and 470 MB.
+MAX_KEYS = 100
+_LIST_FIELDS = {("event", "organisers"): "organisers", ("agenda", "*", "items"): "agenda_items",
+                ("conclusions", "points"): "conclusions_points"}
 
 
-def _compose(text: str, name: str) -> yaml.Node:
+def _list_limit(path: SourcePath) -> int:
+    """How many items the list at path may hold; the longest list's limit for a place the
+    format has no list (the model then says what is wrong there)."""
+    shape = tuple("*" if isinstance(part, int) else part for part in path)
+    key = _LIST_FIELDS.get(shape) or (shape[0] if len(shape) == 1 else None)
+    return MAX_ITEMS.get(key, max(MAX_ITEMS.values())) if key else max(MAX_ITEMS.values())
+
+
+class _Skip:
+    """A value that is refused or beyond a limit: its events are read, nothing is kept."""
+
+
+_SKIP = _Skip()
+
+
+class _Frame:
+    """An open sequence or mapping while its events stream by."""
+
+    __slots__ = ("value", "path", "key", "first_line", "start")
+
+    def __init__(self, value: Any, path: SourcePath, start: int) -> None:
+        self.value = value
+        self.path = path
+        self.key: Any = None  # in a mapping: the key whose value comes next (_SKIP: drop it)
+        self.first_line: dict[str, int] = {}
+        self.start = start  # index in the text, for locate
+
+
+class _Composer:
+    """YAML events → plain dicts, lists and strings, with every value's position recorded.
+
+    Built from the parser's events instead of PyYAML's composed nodes: nodes cost about 800
+    bytes each, all made before any check could run (a 15 MB list of one-letter items took
+    4.45 GB). Here a value is kept only while the limits hold (MAX_VALUES, each list's
+    MAX_ITEMS, MAX_DEPTH), the first one broken stops the reading at once, and nothing
+    recurses, however deep the nesting. Aliases, anchors, tags, merge keys and duplicate keys
+    are refused here, where the events show them."""
+
+    def __init__(self, name: str, marks: dict, problems: list[Problem],
+                 locate: int | None = None) -> None:
+        self.name = name
+        self.marks = marks
+        self.problems = problems
+        self.anchors: dict[str, tuple[int, int]] = {}  # anchor → where it stands, until used
+        self.used: set[str] = set()
+        self.alias_defined = False  # whether the alias being read names an anchor seen before
+        self.values = 0
+        self.documents = 0
+        self.locate = locate  # a text index: `found` becomes the deepest field holding it
+        self.found: SourcePath = ()
+
+    def _holds(self, path: SourcePath, start: int, end: int) -> None:
+        if self.locate is not None and start <= self.locate < max(end, start + 1) and \
+                len(path) >= len(self.found):
+            self.found = path
+
+    def _fail(self, position: tuple[int, int], path: SourcePath, message: str) -> None:
+        self.problems.append(Problem(*position, _field_name(path),
+                                     _one_line(message), self.name))
+
+    def _stop(self, position: tuple[int, int], path: SourcePath, message: str) -> BadInput:
+        return BadInput([Problem(*position, _field_name(path), _one_line(message),
+                                 self.name)])
+
+    def compose(self, text: str) -> Any:
+        root: Any = None
+        stack: list[_Frame] = []
+        skipping = 0  # depth inside a value whose events are read but not kept
+        for event in yaml.parse(text, Loader=_NodeLoader):
+            kind = type(event)
+            if kind is yaml.DocumentStartEvent:
+                self.documents += 1
+                if self.documents > 1:
+                    raise BadInput.single(self.name, _SECOND_DOCUMENT,
+                                          line=event.start_mark.line + 1,
+                                          column=event.start_mark.column + 1)
+                continue
+            if kind in (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent):
+                continue
+            if kind in (yaml.SequenceEndEvent, yaml.MappingEndEvent):
+                if skipping:
+                    skipping -= 1
+                    continue
+                done = stack.pop()
+                self._holds(done.path, done.start, event.end_mark.index)
+                if stack:
+                    self._attach(stack[-1], done.value)
+                else:
+                    root = done.value
+                continue
+            # A node: a scalar, an alias, or the start of a sequence or mapping.
+            self.values += 1
+            position = _position(event.start_mark)
+            if self.values > MAX_VALUES:
+                raise self._stop(position, (), f"the file holds more than {MAX_VALUES:,} "
+                                               f"values; an event file of 5,000 pages holds "
+                                               f"about 116,000")
+            anchor = getattr(event, "anchor", None)
+            if kind is yaml.AliasEvent:  # used, even where its value is not kept (a merge key)
+                self.alias_defined = self.anchors.pop(anchor, None) is not None or \
+                    anchor in self.used
+                self.used.add(anchor)
+            elif anchor is not None:
+                self.anchors.setdefault(anchor, position)
+            opens = kind in (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+            if skipping:
+                skipping += opens
+                continue
+            parent = stack[-1] if stack else None
+            if parent is not None and isinstance(parent.value, dict):
+                if parent.key is None:
+                    skipping += self._key(parent, event, position, opens)
+                    continue
+                if parent.key is _SKIP:  # the value of a refused key: read, not kept
+                    parent.key = None
+                    skipping += opens
+                    continue
+            path = self._path_of(parent)
+            value = self._node(event, position, path)
+            if value is _SKIP or not opens:
+                if value is _SKIP:
+                    skipping += opens
+                    value = None
+                elif kind is yaml.ScalarEvent:
+                    self._holds(path, event.start_mark.index, event.end_mark.index)
+                if parent is None:
+                    root = value
+                else:
+                    self._attach(parent, value)
+                continue
+            stack.append(_Frame(value, path, event.start_mark.index))
+        return root
+
+    def _path_of(self, parent: _Frame | None) -> SourcePath:
+        if parent is None:
+            return ()
+        if isinstance(parent.value, list):
+            return parent.path + (len(parent.value),)
+        return parent.path + (parent.key,)
+
+    def _attach(self, parent: _Frame, value: Any) -> None:
+        if isinstance(parent.value, list):
+            parent.value.append(value)
+        else:
+            if parent.key is not _SKIP:
+                parent.value[parent.key] = value
+            parent.key = None
+
+    def _key(self, frame: _Frame, event: yaml.Event, position: tuple[int, int],
+             opens: bool) -> int:
+        """Take a mapping's key; 1 when the key is a collection whose events must be skipped."""
+        frame.key = _SKIP  # unless the key proves good: its value is then dropped
+        if type(event) is not yaml.ScalarEvent:
+            if type(event) is yaml.AliasEvent:
+                self._alias(event, position, frame.path)
+            else:
+                self._fail(position, frame.path, "a key must be a plain name")
+            return int(opens)
+        key = event.value
+        if len(frame.first_line) >= MAX_KEYS:
+            raise self._stop(position, frame.path, f"more than {MAX_KEYS} keys in one mapping; "
+                                                   f"the format's largest has "
+                                                   f"{len(KnowledgeDay.model_fields)}")
+        if key == "<<":
+            self._fail(position, frame.path, "merge keys (<<) are not allowed")
+        elif key in frame.first_line:
+            self._fail(position, frame.path + (key,),
+                       f"duplicate key '{key}' (first on line {frame.first_line[key]})")
+        else:
+            frame.first_line[key] = position[0]
+            # Point errors about a value at its key: that is the line the user looks for.
+            self.marks[frame.path + (key,)] = position
+            frame.key = key
+        return 0
+
+    def _node(self, event: yaml.Event, position: tuple[int, int], path: SourcePath) -> Any:
+        """The value an event starts: text, None, an empty list or dict to fill, or _SKIP."""
+        if type(event) is yaml.AliasEvent:
+            self._alias(event, position, path)
+            return None
+        self.marks.setdefault(path, position)
+        tag = event.tag
+        if tag is not None and tag not in _PLAIN_TAGS:
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            self._fail(position, path, f"unsupported tag {shown}; tags are not allowed")
+            return _SKIP
+        if len(path) > MAX_DEPTH:
+            self._fail(position, path, "nested far too deep for an event file")
+            return _SKIP
+        if path and isinstance(path[-1], int) and path[-1] >= _list_limit(path[:-1]):
+            limit = _list_limit(path[:-1])
+            raise self._stop(position, path[:-1], f"has more than {limit:,} items; at most "
+                                                  f"{limit:,} are allowed here")
+        if type(event) is yaml.ScalarEvent:
+            return None if not event.style and event.value in _NULLS else event.value
+        return [] if type(event) is yaml.SequenceStartEvent else {}
+
+    def _alias(self, event: yaml.AliasEvent, position: tuple[int, int],
+               path: SourcePath) -> None:
+        # An alias to an anchor not (yet) defined is no value at all: no field to name.
+        self._fail(position, path if self.alias_defined else (),
+                   "aliases (*name) are not allowed; write the value out")
+
+    def unused_anchors(self) -> list[Problem]:
+        """Anchors no alias uses (a used one is reported at its alias already)."""
+        return [Problem(*position, "", f"anchors (&{anchor}) are not allowed", self.name)
+                for anchor, position in self.anchors.items()]
+
+
+_SECOND_DOCUMENT = "the file holds more than one YAML document (a second '---'); keep only one"
+
+
+def _compose(text: str, name: str, marks: dict | None = None,
+             problems: list[Problem] | None = None) -> Any:
+    """The file's data as plain values; every problem of its form in problems (refused
+    outright when the YAML cannot be read or a limit is broken)."""
+    composer = _Composer(name, {} if marks is None else marks,
+                         [] if problems is None else problems)
     try:
-        root = yaml.compose(text, Loader=_NodeLoader)
+        root = composer.compose(text)
     except yaml.MarkedYAMLError as exc:
         raise _yaml_problem(exc, name) from None
     except yaml.YAMLError as exc:
         raise BadInput.single(name, f"not valid YAML: {exc}") from None
-    except RecursionError:
-        raise BadInput.single(name, "nesting is far too deep for an event file") from None
-    if root is None:
+    if not composer.documents:
         raise BadInput.single(name, "file is empty (only comments)")
+    composer.problems += composer.unused_anchors()
     return root
 
 
@@ -346,71 +538,6 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, name: str) -> BadInput:
             message = f"{message} ({exc.context} on line {exc.context_mark.line + 1})"
     line, col = _position(mark) if mark else (0, 0)
     return BadInput.single(name, message, line=line, column=col)
-
-
-class _Builder:
-    """Turns composed nodes into plain dicts, lists and strings, recording marks."""
-
-    def __init__(self, name: str, marks: dict, problems: list[Problem],
-                 anchors: _AnchorScan | None) -> None:
-        self.name = name
-        self.marks = marks
-        self.problems = problems
-        self.seen: set[int] = set()
-        self._anchors = anchors
-        self._alias_index = 0
-
-    def _fail(self, node: yaml.Node, path: SourcePath, message: str,
-              position: tuple[int, int] | None = None) -> None:
-        self.problems.append(Problem(*(position or _position(node.start_mark)),
-                                     _one_line(format_path(path)), _one_line(message), self.name))
-
-    def build(self, node: yaml.Node, path: SourcePath = ()) -> Any:
-        if id(node) in self.seen:
-            # Nodes are visited in document order, and so are the aliases that reuse them.
-            positions = self._anchors.alias_positions if self._anchors else []
-            position = positions[self._alias_index] if self._alias_index < len(positions) else None
-            self._alias_index += 1
-            self._fail(node, path, "aliases (*name) are not allowed; write the value out",
-                       position)
-            return None
-        self.seen.add(id(node))
-        self.marks.setdefault(path, _position(node.start_mark))
-        if node.tag not in _PLAIN_TAGS:
-            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            self._fail(node, path, f"unsupported tag {tag}; tags are not allowed")
-            return None
-        if len(path) > MAX_DEPTH:
-            self._fail(node, path, "nested far too deep for an event file")
-            return None
-        if isinstance(node, yaml.ScalarNode):
-            if not node.style and node.value in _NULLS:
-                return None
-            return node.value
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
-        return self._mapping(node, path)
-
-    def _mapping(self, node: yaml.MappingNode, path: SourcePath) -> dict:
-        out: dict[str, Any] = {}
-        first_line: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                self._fail(key_node, path, "a key must be a plain name")
-                continue
-            key = key_node.value
-            if key == "<<":
-                self._fail(key_node, path, "merge keys (<<) are not allowed")
-                continue
-            if key in first_line:
-                self._fail(key_node, path + (key,),
-                           f"duplicate key '{key}' (first on line {first_line[key]})")
-                continue
-            first_line[key] = _position(key_node.start_mark)[0]
-            # Point errors about a value at its key: that is the line the user looks for.
-            self.marks[path + (key,)] = _position(key_node.start_mark)
-            out[key] = self.build(value_node, path + (key,))
-        return out
 
 
 # --- validation messages ----------------------------------------------------------------------
@@ -477,8 +604,11 @@ def _problem_from(err: dict, source_map: SourceMap) -> Problem:
     elif kind == "extra_forbidden":
         owner = _model_at(loc[:-1])
         known = list(owner.model_fields) if owner else []
-        message = f"unknown key '{loc[-1]}'"
-        close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+        message = f"unknown key '{_short(str(loc[-1]))}'"
+        # Only a key about as long as a field name can be a misspelt one; difflib indexes
+        # every character of the key (an 8 MB key took 300 MB).
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6) \
+            if len(str(loc[-1])) <= 2 * max(map(len, known), default=0) else []
         if close:
             message += f" (did you mean '{close[0]}'?)"
         elif known:
@@ -500,6 +630,9 @@ def _problem_from(err: dict, source_map: SourceMap) -> Problem:
                    f"are allowed here")
     elif kind == "too_short":
         message = f"needs at least {ctx.get('min_length', 1)} item(s)"
+    elif kind == "too_long":
+        message = (f"has {ctx.get('actual_length') or len(value):,} items; at most "
+                   f"{ctx['max_length']:,} are allowed here")
     else:
         msg = err["msg"]
         message = msg[0].lower() + msg[1:] if msg else kind
@@ -519,29 +652,66 @@ def _image_fields(day: KnowledgeDay) -> list[tuple[SourcePath, str]]:
 
 
 def _load_images(day: KnowledgeDay, folder: Path, source_map: SourceMap,
-                 full: bool = True) -> dict[str, ImageAsset]:
+                 full: bool = True) -> tuple[KnowledgeDay, dict[str, ImageAsset]]:
+    """The images the event names, each decoded once, keyed by its canonical path; and the
+    event with every image field rewritten to that path.
+
+    Canonical: the file's real path relative to the event's folder, '/'-separated, so that
+    './assets/logo.png', 'assets//logo.png', 'assets/../assets/logo.png', 'assets/logo.png/'
+    and a link to it are one file, decoded once, and every later step (the layout, the
+    published source an archive embeds, extract) sees a plain relative name."""
     fields = _image_fields(day)
     if not fields:
-        return {}
+        return day, {}
     images: dict[str, ImageAsset] = {}
+    unusable: dict[str, str] = {}  # canonical name → what is wrong: a bad file is read once too
+    canonical: dict[SourcePath, str] = {}
     problems = []
     for path, rel in fields:
-        if rel in images:
-            images[rel] = replace(images[rel], fields=images[rel].fields + (path,))
-            continue
         try:
-            images[rel] = replace(_load_image(folder, rel, full), rel=rel, fields=(path,))
+            resolved, name = resolve_asset(folder, rel)
+            if name in unusable:
+                raise AssetProblem(unusable[name])
+            if name not in images:
+                try:
+                    images[name] = replace(_load_image(resolved, rel, full), rel=name,
+                                           fields=())
+                except AssetProblem as exc:
+                    unusable[name] = exc.message
+                    raise
+            images[name] = replace(images[name], fields=images[name].fields + (path,))
+            canonical[path] = name
         except AssetProblem as exc:
             problems.append(source_map.problem(path, exc.message))
     if problems:
         raise BadInput(problems)
-    return images
+    for path, name in canonical.items():
+        day = _replaced(day, path, name)
+    return day, images
 
 
-def resolve_asset(folder: Path, rel: str) -> Path:
-    """A data file's path, confined to the data file's folder (symlinks resolved first)."""
+def _replaced(value: Any, path: SourcePath, new: Any) -> Any:
+    """value with the field at path set to new (the models are frozen)."""
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(head, int):
+        items = list(value)
+        items[head] = _replaced(items[head], rest, new)
+        return items
+    return value.model_copy(update={head: _replaced(getattr(value, head), rest, new)})
+
+
+def resolve_asset(folder: Path, rel: str) -> tuple[Path, str]:
+    """A data file's real path, confined to the data file's folder (symlinks resolved first),
+    and its canonical name: that path relative to the folder, '/'-separated."""
+    if "\\" in rel:
+        # On Linux and macOS a backslash is part of a file name, not a separator: the same
+        # file would be found on Windows only, and the archive's copy could not hold it.
+        raise AssetProblem(f"'{rel}' holds a backslash (\\); separate folders with /, as in "
+                           f"'{rel.replace(chr(92), '/')}'")
     root = folder.resolve()
-    parts = PurePosixPath(rel.replace("\\", "/")).parts
+    parts = PurePosixPath(rel).parts
     resolved = _find(root, parts, rel)
     if not resolved.is_relative_to(root):
         raise AssetProblem(f"'{rel}' leaves the folder of the YAML file; keep images "
@@ -552,7 +722,11 @@ def resolve_asset(folder: Path, rel: str) -> Path:
     if st.st_size > MAX_ASSET_BYTES:
         raise AssetProblem(f"'{rel}' is {st.st_size // (1024 * 1024)} MB; "
                            f"the limit is {MAX_ASSET_BYTES // (1024 * 1024)} MB")
-    return resolved
+    name = resolved.relative_to(root).as_posix()
+    if "\\" in name or not name.isprintable():  # reached through a link: the real file's name
+        raise AssetProblem(f"'{rel}' is the file {name!r}, whose name holds a backslash or "
+                           f"an invisible character; rename that file")
+    return resolved, name
 
 
 def _find(root: Path, parts: tuple[str, ...], rel: str) -> Path:
@@ -647,14 +821,14 @@ _HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b
 # A BMP's second header starts with its own size; these are the sizes its versions have.
 _BMP_INFO_SIZES = {12, 40, 52, 56, 64, 108, 124}
 # EXIF orientation → the turn that sets the picture upright (as ImageOps.exif_transpose).
-_UPRIGHT = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE",
+UPRIGHT = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE",
             6: "ROTATE_270", 7: "TRANSVERSE", 8: "ROTATE_90"}
 
 
-def _load_image(folder: Path, rel: str, full: bool = True) -> ImageAsset:
+def _load_image(path: Path, rel: str, full: bool = True) -> ImageAsset:
+    """The image file at path (resolved and checked), named rel in messages."""
     from PIL import Image
 
-    path = resolve_asset(folder, rel)
     data = path.read_bytes()  # read once: the pixels and an archive's copy come from these bytes
     if not data:
         raise AssetProblem(f"'{rel}' is an empty file")
@@ -671,7 +845,7 @@ def _load_image(folder: Path, rel: str, full: bool = True) -> ImageAsset:
             with Image.open(BytesIO(data), formats=["PNG", "JPEG"]) as im:
                 if getattr(im, "is_animated", False):
                     raise AssetProblem(f"'{rel}' is animated; use a still PNG or JPEG")
-                turn = _orientation(im)
+                turn = orientation(im)
                 width, height = im.size
                 if not full and im.format == "JPEG":
                     # The whole scan is still read (a truncated file still fails), but the
@@ -679,8 +853,7 @@ def _load_image(folder: Path, rel: str, full: bool = True) -> ImageAsset:
                     im.draft(im.mode, (max(1, width // 8), max(1, height // 8)))
                 im.load()
                 kind = im.format
-                if turn in _UPRIGHT:
-                    im = im.transpose(Image.Transpose[_UPRIGHT[turn]])
+                im = upright(im, turn)
                 rgb = _flatten(im)
                 # A print shop's CMYK picture goes to press with its own separation.
                 press = im.copy() if im.mode == "CMYK" else None
@@ -701,22 +874,26 @@ def _load_image(folder: Path, rel: str, full: bool = True) -> ImageAsset:
     return ImageAsset(path, width, height, rgb, format=kind or "PNG", cmyk=press, data=data)
 
 
-def _orientation(im: Any) -> int:
-    """The EXIF orientation, 1 to 8; 1 (upright as stored) when there is none, or when the
-    EXIF block is broken: what is read of a broken block cannot be trusted, and the pixels
-    are fine without it."""
-    from PIL import Image
-
-    with warnings.catch_warnings(record=True) as complaints:
-        warnings.simplefilter("always")  # a repeated complaint must be seen every time
+def orientation(im: Any) -> int:
+    """The EXIF orientation, 1 to 8; 1 (upright as stored) when there is none or it cannot be
+    read. A broken tag elsewhere in the block (a camera's maker note pointing past the end,
+    say) does not make the orientation untrue: Pillow skips what it cannot read, and a photo
+    turned by its tag must look the same in every product. The loader and the archive's
+    published copy both ask here, so the screen, print and archive PDFs agree."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # complaints about other tags are not the user's
         try:
-            # Parsed afresh: opening a JPEG read it already (for its resolution), quietly.
-            if im.info.get("exif"):
-                Image.Exif().load(im.info["exif"])
             value = im.getexif().get(0x0112, 1)  # which also knows XMP's orientation
         except Exception:  # whatever breaks in the metadata, the pixels still stand
             return 1
-    return value if not complaints and value in range(1, 9) else 1
+    return value if isinstance(value, int) and value in range(1, 9) else 1
+
+
+def upright(im: Any, turn: int) -> Any:
+    """The picture turned as its orientation says."""
+    from PIL import Image
+
+    return im.transpose(Image.Transpose[UPRIGHT[turn]]) if turn in UPRIGHT else im
 
 
 def _what_it_is(head: bytes) -> str | None:

@@ -19,7 +19,22 @@ from pydantic_core import PydanticCustomError
 
 PLAIN_MAX = 600  # a thesis statement is the longest plain text: a few lines
 BODY_MAX = 20_000  # about eight pages of text in one field; more is a pasted file
-URL_MAX = 500
+URL_MAX = 500  # any address: event.photos_url and every link in a body field
+# How many items each list may hold: about twice the largest event we build (`make bench`'s
+# 5,000-page event has 4,494 theses and 11,556 participants; bench/synthetic.py), far below
+# what takes hours and gigabytes (a megabyte of one-letter untreated theses made 20,168
+# pages in 160 s and 1.8 GB).
+MAX_ITEMS = {
+    "organisers": 20,
+    "agenda": 200,
+    "agenda_items": 100,
+    "participants": 20_000,
+    "chapters": 200,
+    "theses": 10_000,
+    "untreated_theses": 2_000,
+    "conclusions_points": 1_000,
+    "photos": 500,
+}
 
 # Bidi controls can reorder what the reader sees (Trojan Source, CVE-2021-42574).
 _BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -51,8 +66,30 @@ def _bad_character(text: str, *, allow_newlines: bool) -> str | None:
 
 
 # Recipients live in their own file (the mail step): an address in the brochure data would be
-# printed, archived and mailed to everyone.
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# printed, archived and mailed to everyone. An address is a local part, '@' and a domain of two
+# or more dot-separated labels. The scan starts at each '@' instead of letting one regular
+# expression search for the local part: that search tries every start in a run of letters and
+# rescans the run from each (quadratic: '@' + 20,000 letters took 1.6 s). Here each character
+# is looked at a bounded number of times, since neither part can hold an '@': a domain match
+# stops at the next one, and the local part is walked back once, for the one address reported.
+_LOCAL_CHAR = re.compile(r"[\w.+-]")
+# Unambiguous: a label ([\w-]+) cannot hold the '.' that ends it, so a failed match gives back
+# each character once.
+_DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)+")
+
+
+def email_address(text: str) -> str | None:
+    """The first thing in text that looks like an e-mail address, in time linear in len(text)."""
+    at = text.find("@")
+    while at != -1:
+        domain = _DOMAIN.match(text, at + 1)
+        if domain and at > 0 and _LOCAL_CHAR.match(text, at - 1):
+            start = at - 1
+            while start > 0 and _LOCAL_CHAR.match(text, start - 1):
+                start -= 1
+            return text[start:domain.end()]
+        at = text.find("@", at + 1)
+    return None
 
 
 def _clean(text: str, *, allow_newlines: bool) -> str:
@@ -63,12 +100,12 @@ def _clean(text: str, *, allow_newlines: bool) -> str:
     bad = _bad_character(text, allow_newlines=allow_newlines)
     if bad:
         raise PydanticCustomError("bad_character", bad)
-    address = _EMAIL.search(text) if "@" in text else None  # the search is slow on long text
+    address = email_address(text)
     if address:
         raise PydanticCustomError(
             "email_address", "'{address}' looks like an e-mail address; addresses do not "
                              "belong in the brochure data (recipients live in their own file)",
-            {"address": address.group(0)})
+            {"address": address if len(address) <= 60 else address[:59] + "…"})
     return text
 
 
@@ -77,8 +114,29 @@ def _plain(text: str) -> str:
     return _clean(text, allow_newlines=True)
 
 
+# Where a link address longer than URL_MAX could stand: after '](' (a bare or <…> address) or
+# '<' (an autolink), 42 characters or more: percent-encoding makes at most 12 of one (a 4-byte
+# character), 12 × 41 < 500. Only a body that has one is parsed as Markdown to measure its
+# links exactly: most have none, and need neither markdown-it nor its time. Linear: each
+# match attempt reads at most the whitespace after '](' and 42 characters.
+_MAY_HOLD_LONG_LINK = re.compile(r"\]\([ \t\n]*(?:<[^\n]{42}|[^ \t\n]{42})|<[^<> \t\n]{42}")
+
+
 def _body(text: str) -> str:
-    return _clean(text, allow_newlines=True)
+    text = _clean(text, allow_newlines=True)
+    # One limit for every address: print turns each link into a QR code, which cannot hold
+    # much more than 2,000 characters ("code length overflow" halfway through a build).
+    if not _MAY_HOLD_LONG_LINK.search(text):
+        return text
+    from .text import link_targets
+
+    for href in link_targets(text):
+        if len(href) > URL_MAX:
+            raise PydanticCustomError(
+                "url_too_long", "a link's address is {length} characters long (as written "
+                                "into the PDF); at most {limit} are allowed: link to a shorter "
+                                "address", {"length": len(href), "limit": URL_MAX})
+    return text
 
 
 PlainText = Annotated[
@@ -176,7 +234,7 @@ class Event(_Model):
     venue: PlainText
     city: PlainText
     language: Literal["nl", "en"]
-    organisers: list[Organiser] = Field(min_length=1)
+    organisers: list[Organiser] = Field(min_length=1, max_length=MAX_ITEMS["organisers"])
     photos_url: Url | None = None
     cover_image: AssetPath | None = Field(
         None, description="A photo or picture set full-bleed across the top of the cover.")
@@ -184,7 +242,7 @@ class Event(_Model):
 
 class AgendaItem(_Model):
     title: PlainText
-    items: list[PlainText] = Field(default_factory=list,
+    items: list[PlainText] = Field(default_factory=list, max_length=MAX_ITEMS["agenda_items"],
                                    description="Sub-items, lettered a., b., … in print.")
 
 
@@ -217,7 +275,7 @@ class Photo(_Model):
 
 class Conclusions(_Model):
     intro: BodyText | None = None
-    points: list[BodyText] = Field(min_length=1)
+    points: list[BodyText] = Field(min_length=1, max_length=MAX_ITEMS["conclusions_points"])
 
 
 class KnowledgeDay(_Model):
@@ -225,19 +283,21 @@ class KnowledgeDay(_Model):
 
     event: Event
     lead: BodyText | None = Field(None, description="Opening paragraph(s), before the agenda.")
-    agenda: list[AgendaItem] = Field(default_factory=list)
+    agenda: list[AgendaItem] = Field(default_factory=list, max_length=MAX_ITEMS["agenda"])
     opening: BodyText | None = Field(None, description="Opening words, after the agenda.")
     participants_intro: BodyText | None = None
-    participants: list[Participant] = Field(default_factory=list)
-    chapters: list[Chapter] = Field(default_factory=list,
+    participants: list[Participant] = Field(default_factory=list,
+                                            max_length=MAX_ITEMS["participants"])
+    chapters: list[Chapter] = Field(default_factory=list, max_length=MAX_ITEMS["chapters"],
                                     description="Free chapters placed before the theses.")
-    theses: list[Thesis] = Field(default_factory=list)
-    untreated_theses: list[PlainText] = Field(default_factory=list)
+    theses: list[Thesis] = Field(default_factory=list, max_length=MAX_ITEMS["theses"])
+    untreated_theses: list[PlainText] = Field(default_factory=list,
+                                              max_length=MAX_ITEMS["untreated_theses"])
     conclusions: Conclusions | None = None
     closing: BodyText | None = Field(None, description="Closing words.")
     photos_note: PlainText | None = Field(
         None, description="Sentence pointing to the photos; a link when event.photos_url is set.")
-    photos: list[Photo] = Field(default_factory=list,
+    photos: list[Photo] = Field(default_factory=list, max_length=MAX_ITEMS["photos"],
                                 description="Photos of the day, printed on their own pages.")
 
     @property

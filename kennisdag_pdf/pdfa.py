@@ -12,6 +12,7 @@ from the content, so the same source gives the same bytes (and the same checksum
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -19,8 +20,21 @@ from .errors import PreflightFailed
 from .published import YAML_MIME, Published, safe_relative
 
 FLAVOUR = "3b"  # PDF/A-3: the only part that allows embedding the (non-PDF) source files
+# Archives written before the embedded files were typed by their bytes typed them by the
+# name's suffix; a file without a /Subtype is still read that way.
 MIME_TYPES = {".yaml": YAML_MIME, ".yml": YAML_MIME, ".png": "image/png",
               ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+_IMAGE_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8", "image/jpeg"))
+
+# What an archive copy can carry: the event file and the images it names (20 logos, a cover,
+# 500 photos at most), each image at most 30 MB as loaded (a few times that when an unusual
+# structure was rewritten as PNG). An edited archive that claims more is refused while it is
+# being read: a Flate stream is inflated only up to what is left of these.
+MAX_ATTACHMENTS = 1_000
+MAX_EVENT_FILE_BYTES = 16 * 1024 * 1024  # loader.MAX_YAML_BYTES
+MAX_ATTACHMENT_BYTES = 128 * 1024 * 1024
+MAX_SOURCE_BYTES = 256 * 1024 * 1024
+_INFLATE_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -56,7 +70,8 @@ def make_archive(pdf: bytes, published: Published, meta: ArchiveMetadata, *, nam
         for file_name, data in published.files():
             document.attachments[file_name] = pikepdf.AttachedFileSpec(
                 document, data, filename=file_name, description=_describe(file_name, published),
-                mime_type=_mime(file_name), mod_date=stamp, creation_date=stamp,
+                mime_type=_mime_written(file_name, data, published), mod_date=stamp,
+                creation_date=stamp,
                 relationship=pikepdf.Name.Source)
         _write_xmp(document, meta, identifier(published))
         pdfa.prepare(document, FLAVOUR, output_intent="sRGB")
@@ -105,25 +120,171 @@ def claims_pdfa(document) -> bool:
 
 def embedded_source(data: bytes) -> Published:
     """The published source an archive file carries (ValueError when it carries none)."""
+    return read_archive(data)[0]
+
+
+def read_archive(data: bytes) -> tuple[Published, ArchiveFacts]:
+    """The published source an archive file carries and what a rebuild needs to know, read
+    within the ceilings above. ValueError says why it is not an archive copy; pikepdf's
+    errors mean it is not a readable PDF."""
     import pikepdf
 
-    with pikepdf.open(BytesIO(data)) as document:
-        files: dict[str, bytes] = {}
-        for key, spec in document.attachments.items():
-            file_name = spec.filename or key
-            safe_relative(file_name)  # an edited archive may name ../../.bashrc
-            files[file_name] = spec.get_file().read_bytes()
-    events = [n for n in files if _mime(n) == YAML_MIME and "/" not in n]
+    with _quiet_pikepdf(), pikepdf.open(BytesIO(data)) as document:
+        files, kinds = _attachments(document)
+        if not any(kinds[name] == YAML_MIME and "/" not in name for name in files):
+            raise ValueError("it carries no event file")
+        facts = _facts(document)
+    return Published(*_split_source(files, kinds, facts.identifier)), facts
+
+
+@contextmanager
+def _quiet_pikepdf():
+    """pikepdf logs what it repairs in a damaged file (an XMP packet it replaces with an empty
+    one, with a traceback): the checks that follow decide, and say it in one line."""
+    import logging
+
+    logger = logging.getLogger("pikepdf")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _attachments(document) -> tuple[dict[str, bytes], dict[str, str]]:
+    """name → bytes and name → the type the archive gives it (its /Subtype)."""
+    import pikepdf
+
+    files: dict[str, bytes] = {}
+    kinds: dict[str, str] = {}
+    total = 0
+    for count, (key, spec) in enumerate(document.attachments.items(), 1):
+        if count > MAX_ATTACHMENTS:
+            raise ValueError(f"it carries more than {MAX_ATTACHMENTS:,} files")
+        file_name = _text(spec.obj.get("/UF")) or _text(spec.obj.get("/F")) or key
+        safe_relative(file_name)  # an edited archive may name ../../.bashrc
+        _check_name_length(file_name)
+        if file_name in files:
+            raise ValueError(f"it carries two files named '{file_name}'")
+        embedded = spec.obj.get("/EF")
+        stream = embedded.get("/F") if isinstance(embedded, pikepdf.Dictionary) else None
+        if not isinstance(stream, pikepdf.Stream):
+            raise ValueError(f"its file '{file_name}' has no content")
+        is_yaml = _kind(stream, file_name) == YAML_MIME
+        limit = min(MAX_EVENT_FILE_BYTES if is_yaml else MAX_ATTACHMENT_BYTES,
+                    MAX_SOURCE_BYTES - total)
+        files[file_name] = _content(stream, file_name, limit)
+        kinds[file_name] = _kind(stream, file_name)
+        total += len(files[file_name])
+    return files, kinds
+
+
+# A name the file systems can hold: no part over NAME_MAX bytes; the whole well inside
+# PATH_MAX with room for the folder it is extracted into, and shallow enough to create.
+MAX_NAME_BYTES = 1024
+NAME_MAX = 255
+
+
+def _check_name_length(file_name: str) -> None:
+    try:
+        encoded = file_name.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no file system can store it
+        raise ValueError(f"it carries a file name no file system can hold "
+                         f"({ascii(file_name[:40])})") from None
+    if len(encoded) > MAX_NAME_BYTES or any(len(part) > NAME_MAX
+                                           for part in encoded.split(b"/")):
+        raise ValueError(f"it carries a file name too long for any file system "
+                         f"('{file_name[:40]}…')")
+
+
+def _text(value) -> str:
+    import pikepdf
+
+    return str(value) if isinstance(value, pikepdf.String) else ""
+
+
+def _kind(stream, file_name: str) -> str:
+    import pikepdf
+
+    subtype = stream.get("/Subtype")
+    if isinstance(subtype, pikepdf.Name):
+        return str(subtype)[1:]
+    return _mime(file_name)
+
+
+def _content(stream, file_name: str, limit: int) -> bytes:
+    """The file's bytes, inflated no further than limit: a few kilobytes of Flate data can
+    claim gigabytes. Only the encodings kennisdag-pdf writes are read."""
+    import zlib
+
+    import pikepdf
+
+    filters = stream.get("/Filter")
+    if isinstance(filters, pikepdf.Array):
+        filters = filters[0] if len(filters) == 1 else filters
+    raw = stream.read_raw_bytes()
+    too_big = ValueError(f"its file '{file_name}' is larger than an archive copy can carry "
+                         f"(over {limit // (1024 * 1024)} MB)")
+    if filters is None:
+        if len(raw) > limit:
+            raise too_big
+        return raw
+    if filters != pikepdf.Name.FlateDecode or stream.get("/DecodeParms") is not None:
+        raise ValueError(f"its file '{file_name}' is stored in a form kennisdag-pdf does not "
+                         f"write")
+    inflater = zlib.decompressobj()
+    out = bytearray()
+    try:
+        pending = raw
+        while pending and not inflater.eof:
+            out += inflater.decompress(pending, min(_INFLATE_CHUNK, limit + 1 - len(out)))
+            if len(out) > limit:
+                raise too_big
+            pending = inflater.unconsumed_tail
+        if not inflater.eof:
+            out += inflater.flush()
+    except zlib.error:
+        raise ValueError(f"its file '{file_name}' is damaged") from None
+    if len(out) > limit:
+        raise too_big
+    return bytes(out)
+
+
+def _split_source(files: dict[str, bytes], kinds: dict[str, str],
+                  dc_identifier: str) -> tuple[str, bytes, dict[str, bytes]]:
+    """(event file name, its bytes, the images): the event file is the one the archive types
+    as YAML. Archives written before images were typed by their bytes typed an image named
+    logo.yml as YAML too; of several candidates, the one that reproduces dc:identifier (the
+    checksum of the source, event file first) is the event file."""
+    events = [name for name in files if kinds[name] == YAML_MIME and "/" not in name]
+    if len(events) > 1:
+        events = [name for name in events
+                  if identifier(_published(files, name)) == dc_identifier] or events
     if len(events) != 1:
         raise ValueError("it carries no event file" if not events else
                          f"it carries {len(events)} event files")
-    event = events[0]
-    return Published(event, files.pop(event), dict(sorted(files.items())))
+    published = _published(files, events[0])
+    return published.name, published.yaml, published.assets
+
+
+def _published(files: dict[str, bytes], event: str) -> Published:
+    return Published(event, files[event],
+                     dict(sorted((name, data) for name, data in files.items() if name != event)))
 
 
 def _mime(file_name: str) -> str:
     suffix = "." + file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
     return MIME_TYPES.get(suffix, "application/octet-stream")
+
+
+def _mime_written(file_name: str, data: bytes, published: Published) -> str:
+    """The type an archive gives a file: the event file is YAML by what it is, an image by
+    its bytes, never by a name's suffix (a PNG may well be called logo.yml)."""
+    if file_name == published.name:
+        return YAML_MIME
+    return next((mime for signature, mime in _IMAGE_SIGNATURES if data.startswith(signature)),
+                "application/octet-stream")
 
 
 def _describe(file_name: str, published: Published) -> str:
@@ -173,22 +334,48 @@ class ArchiveFacts:
 
 
 def archive_facts(data: bytes) -> ArchiveFacts:
+    return read_archive(data)[1]
+
+
+# xmp:CreateDate becomes SOURCE_DATE_EPOCH in the rebuild command: whole seconds since 1970.
+_EARLIEST_BUILD = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_LATEST_BUILD = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _facts(document) -> ArchiveFacts:
     import pikepdf
 
     from .theme import PAGE_SIZES
 
-    with pikepdf.open(BytesIO(data)) as document:
-        meta = document.open_metadata()
-        created = meta.get("xmp:CreateDate")
-        tool = meta.get("xmp:CreatorTool") or ""
-        identifier = meta.get("dc:identifier") or ""
-        box = [float(v) for v in document.pages[0].obj.MediaBox]
+    meta = document.open_metadata()
+    created = _xmp_text(meta, "xmp:CreateDate")
+    tool = _xmp_text(meta, "xmp:CreatorTool")
+    dc_identifier = _xmp_text(meta, "dc:identifier")
     if not created:
         raise ValueError("it has no creation date")
     try:
         built = dt.datetime.fromisoformat(created)
     except ValueError:
-        raise ValueError(f"its creation date '{created}' is not a date") from None
-    width = box[2] - box[0]
+        raise ValueError(f"its creation date '{created[:40]}' is not a date") from None
+    if built.tzinfo is None or not _EARLIEST_BUILD <= built < _LATEST_BUILD:
+        raise ValueError(f"its creation date '{created[:40]}' is not one a build gives "
+                         f"(1970 or later, with its UTC offset)")
+    if len(document.pages) == 0:
+        raise ValueError("it has no pages")
+    box = document.pages[0].obj.get("/MediaBox")
+    try:
+        corners = [float(value) for value in box] if isinstance(box, pikepdf.Array) else []
+    except (TypeError, ValueError):
+        corners = []
+    if len(corners) != 4:
+        raise ValueError("its first page has no readable page size")
+    width = abs(corners[2] - corners[0])
     size = min(PAGE_SIZES, key=lambda name: abs(PAGE_SIZES[name][0].width - width))
-    return ArchiveFacts(built, tool, size, str(identifier))
+    return ArchiveFacts(built, tool, size, dc_identifier)
+
+
+def _xmp_text(meta, key: str) -> str:
+    """A property as text; '' when missing or not a single value (an edited packet may hold
+    a list or a structure where the tool writes text)."""
+    value = meta.get(key)
+    return value if isinstance(value, str) else ""

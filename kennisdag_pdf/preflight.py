@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass, field
 from io import BytesIO
 
+from . import pdfin
 from .errors import BadInput
+from .pdfin import Budget, TooComplex, Unexpected
 from .profiles import PROFILES, human_size
 from .theme import MARKS
 
@@ -29,7 +31,7 @@ COLOUR_OPERATORS = {"rg": "DeviceRGB", "RG": "DeviceRGB", "k": "DeviceCMYK",
 @dataclass(frozen=True)
 class Finding:
     level: str  # "fail" | "warn" | "info"
-    topic: str  # "pages" | "boxes" | "fonts" | "colour" | "images" | "size" | "pdf/a"
+    topic: str  # "file" | "pages" | "boxes" | "fonts" | "colour" | "images" | "size" | "pdf/a"
     message: str
 
 
@@ -65,7 +67,7 @@ class Report:
 
     def lines(self) -> list[str]:
         out = [f"{self.name}: {self.profile} profile"]
-        for topic in ("pages", "boxes", "fonts", "colour", "images", "size", "pdf/a"):
+        for topic in ("file", "pages", "boxes", "fonts", "colour", "images", "size", "pdf/a"):
             for finding in (f for f in self.findings if f.topic == topic):
                 mark = {"fail": "FAIL ", "warn": "warn ", "info": ""}[finding.level]
                 out.append(f"  {topic:<8} {mark}{finding.message}")
@@ -91,51 +93,66 @@ def detect_profile(data: bytes) -> str:
                 trim, bleed = _box(page.TrimBox), _box(page.BleedBox)
                 if bleed[0] < trim[0] - BOX_TOLERANCE:
                     return "print"
-    except Exception:  # unreadable files are reported by preflight() itself
+    except Exception:  # unreadable and damaged files: preflight() says how
         pass
     return "screen"
 
 
 def preflight(data: bytes, *, profile: str, name: str, size_budget: int | None = None,
               bleed: float = MARKS.bleed, validate_pdfa: bool = True,
-              read_content: bool = True) -> Report:
+              read_content: bool = True, budget: Budget | None = None) -> Report:
     """read_content=False skips reading every page's drawing operators (colours, image
     placements): fonts are then found through the resources. A build's check of its own
     screen or archive file needs no more, and a 1,000-page file is checked in a tenth of the
-    time; `kennisdag-pdf check` always reads everything."""
+    time; `kennisdag-pdf check` always reads everything.
+
+    A damaged file (qpdf repaired it, or a page's drawing cannot be read) fails under "file",
+    saying where. budget bounds the reading of drawing operators (pdfin.Budget: operations,
+    form nesting, seconds); past it the file is bad input, "too complex to check"."""
+    budget = budget or Budget()
+    pdf = pdfin.open_foreign(data, name)
+    try:
+        with pdf:
+            return _preflight(pdf, data, profile=profile, name=name, size_budget=size_budget,
+                              bleed=bleed, validate_pdfa=validate_pdfa,
+                              read_content=read_content, budget=budget)
+    except (TooComplex, MemoryError, RecursionError) as exc:
+        raise pdfin.too_complex(name, exc) from None
+
+
+def _preflight(pdf, data: bytes, *, profile: str, name: str, size_budget: int | None,
+               bleed: float, validate_pdfa: bool, read_content: bool, budget: Budget) -> Report:
     import pikepdf
 
     try:
-        pdf = pikepdf.open(BytesIO(data))
-    except pikepdf.PasswordError:
-        raise BadInput.single(name, "is encrypted; preflight needs an unprotected PDF") from None
-    except (pikepdf.PdfError, ValueError, OSError):
-        raise BadInput.single(name, "is not a readable PDF") from None
-    with pdf:
-        if len(pdf.pages) == 0:
-            raise BadInput.single(name, "is not a readable PDF (it has no pages)")
-        check = _Checker(pdf, profile, bleed)
-        check.pages()
-        check.boxes()
-        if read_content:
-            check.walk()
-        else:
-            check.fonts_in_resources()
-        check.fonts_found()
-        if read_content:
-            check.colours_found()
-            check.images_found()
-        check.size(len(data), size_budget)
-        if PROFILES[profile].archival and validate_pdfa:
-            check.pdfa(data)
-        return Report(name, profile, len(pdf.pages), check.trim_mm, len(data),
-                      tuple(check.findings), tuple(check.image_uses()),
-                      frozenset(check.spaces), tuple(sorted(check.fonts)))
+        count = len(pdf.pages)
+    except pikepdf.PdfError:
+        count = 0
+    if count == 0:
+        raise BadInput.single(name, "is not a readable PDF (it has no pages)")
+    check = _Checker(pdf, profile, bleed, budget)
+    check.opened()
+    check.pages()
+    check.boxes()
+    if read_content:
+        check.walk()
+    else:
+        check.fonts_in_resources()
+    check.fonts_found()
+    if read_content:
+        check.colours_found()
+        check.images_found()
+    check.size(len(data), size_budget)
+    check.damage_found()
+    if PROFILES[profile].archival and validate_pdfa:
+        check.pdfa(data)
+    return Report(name, profile, count, check.trim_mm, len(data),
+                  tuple(check.findings), tuple(check.image_uses()),
+                  frozenset(check.spaces), tuple(sorted(check.fonts)))
 
 
-def _box(array) -> tuple[float, float, float, float]:
-    x0, y0, x1, y1 = (float(v) for v in array)
-    return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+def _box(array, what: str = "page box") -> tuple[float, float, float, float]:
+    return pdfin.rectangle(array, what)
 
 
 def _mm(points: float) -> float:
@@ -162,8 +179,12 @@ class _Placed:
 
 
 class _Checker:
-    def __init__(self, pdf, profile: str, bleed: float) -> None:
+    def __init__(self, pdf, profile: str, bleed: float, budget: Budget) -> None:
         self.pdf = pdf
+        self.budget = budget
+        self.damage: list[str] = []
+        self._malformed = pdfin.MALFORMED
+        self._warnings_read = 0
         self.profile = profile
         self.press = profile == "print"
         self.bleed = bleed
@@ -175,23 +196,69 @@ class _Checker:
         self.font_problems: list[str] = []
         self.placed: dict[tuple, _Placed] = {}
         self._fonts_seen: set = set()
+        self._images_read: set = set()
 
     def add(self, level: str, topic: str, message: str) -> None:
         self.findings.append(Finding(level, topic, message))
+
+    # --- damage -------------------------------------------------------------------------------
+
+    def opened(self) -> None:
+        repairs = pdfin.repairs(self.pdf)
+        self._warnings_read = len(self.pdf.get_warnings())
+        if any("reconstruct" in text for text in repairs):
+            self.damage.append("its index of objects (cross-reference table) is missing or "
+                               "broken; the file may be cut short, and what it lost is not "
+                               "checked")
+        elif repairs:
+            self.damage.append(f"it had to be repaired on opening ({repairs[0]})")
+
+    def _damaged(self, where: str, exc: BaseException) -> None:
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        if not isinstance(exc, Unexpected):
+            text = f"it holds a value of an unexpected kind ({type(exc).__name__}"\
+                   f"{': ' + text[:120] if text else ''})"
+        self.damage.append(f"{where}: {text}")
+
+    def _read_more(self, where: str) -> None:
+        """qpdf reads on past what it cannot make sense of, with a warning: damage there."""
+        lost = pdfin.repairs(self.pdf, self._warnings_read)
+        self._warnings_read = len(self.pdf.get_warnings())
+        if lost:
+            self.damage.append(f"{where}: parts cannot be read ({lost[0]})")
+
+    def _guarded(self, where: str, action) -> bool:
+        try:
+            action()
+        except self._malformed as exc:
+            self._damaged(where, exc)
+            return False
+        finally:
+            self._read_more(where)
+        return True
+
+    def damage_found(self) -> None:
+        for line in self.damage[:10]:
+            self.add("fail", "file", f"damaged: {line}")
+        if len(self.damage) > 10:
+            self.add("fail", "file", f"… and {len(self.damage) - 10} more damaged places")
 
     # --- pages and boxes ---------------------------------------------------------------------
 
     def _trim(self, page) -> tuple[float, float, float, float]:
         for key in ("/TrimBox", "/CropBox", "/MediaBox"):
             if key in page:
-                return _box(page[key])
-        return _box(page.MediaBox)
+                return _box(page[key], key[1:])
+        return _box(page.get("/MediaBox"), "MediaBox")
 
     def pages(self) -> None:
         sizes = []
-        for page in self.pdf.pages:
-            x0, y0, x1, y1 = self._trim(page.obj)
-            sizes.append((round(_mm(x1 - x0), 1), round(_mm(y1 - y0), 1)))
+        for number, page in enumerate(self.pdf.pages, 1):
+            def measure(page=page):
+                x0, y0, x1, y1 = self._trim(page.obj)
+                sizes.append((round(_mm(x1 - x0), 1), round(_mm(y1 - y0), 1)))
+            if not self._guarded(f"page {number}", measure):
+                sizes.append(sizes[-1] if sizes else (0.0, 0.0))
         self.trim_mm = sizes[0]
         w, h = sizes[0]
         count = len(sizes)
@@ -214,13 +281,18 @@ class _Checker:
         wrong_bleed, no_room, has_bleed = [], [], []
         for number, page in enumerate(self.pdf.pages, 1):
             obj = page.obj
-            media = _box(obj.MediaBox)
+            try:
+                media = _box(obj.get("/MediaBox"), "MediaBox")
+                boxes = {key: _box(obj[key], key[1:]) for key in missing if key in obj}
+            except self._malformed as exc:
+                self._damaged(f"page {number}", exc)
+                continue
             for key in missing:
                 if key not in obj:
                     missing[key].append(number)
-            if "/TrimBox" not in obj or "/BleedBox" not in obj:
+            if "/TrimBox" not in boxes or "/BleedBox" not in boxes:
                 continue
-            trim, bleed = _box(obj.TrimBox), _box(obj.BleedBox)
+            trim, bleed = boxes["/TrimBox"], boxes["/BleedBox"]
             grown = (trim[0] - self.bleed, trim[1] - self.bleed, trim[2] + self.bleed,
                      trim[3] + self.bleed)
             if any(abs(a - b) > BOX_TOLERANCE for a, b in zip(bleed, grown)):
@@ -250,7 +322,7 @@ class _Checker:
             problems = True
             self.add("fail", "boxes", f"no room for crop marks outside the bleed on pages "
                                       f"{_list(no_room)}")
-        if not problems:
+        if not problems and not self.damage:
             page = self.pdf.pages[0].obj
             border = _box(page.TrimBox)[0] - _box(page.MediaBox)[0]
             self.add("info", "boxes", f"TrimBox and BleedBox on every page, bleed "
@@ -260,49 +332,65 @@ class _Checker:
 
     def walk(self) -> None:
         for number, page in enumerate(self.pdf.pages, 1):
-            self._content(page.obj, page.obj.get("/Resources"), number, (1, 0, 0, 1, 0, 0),
-                          set())
-            for annot in page.obj.get("/Annots", []):
-                appearance = annot.get("/AP")
-                normal = appearance.get("/N") if appearance is not None else None
-                if normal is not None and hasattr(normal, "read_bytes") and "/BBox" in normal:
-                    self._content(normal, normal.get("/Resources"), number,
-                                  (1, 0, 0, 1, 0, 0), set())
+            self._guarded(f"page {number}", lambda page=page, number=number:
+                          self._page_content(page.obj, number))
+
+    def _page_content(self, obj, number: int) -> None:
+        import pikepdf
+
+        self._content(pdfin.page_streams(obj), obj.get("/Resources"), number,
+                      (1, 0, 0, 1, 0, 0), set(), 0)
+        for annot in pdfin.array(obj.get("/Annots"), "Annots"):
+            if not isinstance(annot, pikepdf.Dictionary):
+                raise Unexpected("its Annots holds something that is not an annotation")
+            appearance = pdfin.dictionary(annot.get("/AP"), "annotation appearance")
+            normal = appearance.get("/N")
+            if isinstance(normal, pikepdf.Stream) and "/BBox" in normal:
+                self._content(normal, normal.get("/Resources"), number,
+                              (1, 0, 0, 1, 0, 0), set(), 0)
 
     def fonts_in_resources(self) -> None:
         """Every font the pages and their forms name, without reading what they draw."""
         seen: set = set()
 
-        def visit(resources) -> None:
-            if resources is None:
-                return
-            for name in resources.get("/Font", {}).keys():
-                self._font(resources, name)
-            for xobject in resources.get("/XObject", {}).values():
-                if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
-                    seen.add(xobject.objgen)
-                    visit(xobject.get("/Resources"))
-
-        for page in self.pdf.pages:
-            visit(page.obj.get("/Resources"))
-
-    def _content(self, stream, resources, number: int, ctm: tuple, active: set) -> None:
         import pikepdf
 
-        if stream.objgen in active and stream.objgen != (0, 0):
+        def visit(resources, depth: int) -> None:
+            self.budget.enter(depth)
+            resources = pdfin.dictionary(resources, "Resources")
+            for name in pdfin.dictionary(resources.get("/Font"), "Font").keys():
+                self._font(resources, name)
+            for xobject in pdfin.dictionary(resources.get("/XObject"), "XObject").values():
+                if isinstance(xobject, pikepdf.Stream) and \
+                        xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
+                    seen.add(xobject.objgen)
+                    visit(xobject.get("/Resources"), depth + 1)
+
+        for number, page in enumerate(self.pdf.pages, 1):
+            self._guarded(f"page {number}", lambda page=page:
+                          visit(page.obj.get("/Resources"), 0))
+
+    def _content(self, streams, resources, number: int, ctm: tuple, active: set,
+                 depth: int) -> None:
+        self.budget.enter(depth)
+        key = streams.objgen if not isinstance(streams, list) else None
+        if key is not None and key in active and key != (0, 0):
             return  # a form that draws itself
-        active = active | {stream.objgen}
-        resources = resources if resources is not None else pikepdf.Dictionary()
+        active = active | {key}
+        resources = pdfin.dictionary(resources, "Resources")
         stack: list[tuple] = []
         in_text = False
-        for operands, operator in pikepdf.parse_content_stream(stream):
+        for operands, operator in pdfin.operations(streams, self.pdf, self.budget):
             op = str(operator)
             if op == "q":
                 stack.append(ctm)
             elif op == "Q":
                 ctm = stack.pop() if stack else ctm
             elif op == "cm":
-                ctm = _multiply(tuple(float(v) for v in operands), ctm)
+                if len(operands) != 6:
+                    raise Unexpected("a transformation (cm) does not have 6 numbers")
+                ctm = _multiply(tuple(pdfin.number(v, "transformation (cm)")
+                                      for v in operands), ctm)
             elif op == "BT":
                 in_text = True
             elif op == "ET":
@@ -310,14 +398,14 @@ class _Checker:
             elif op in COLOUR_OPERATORS:
                 self._space(COLOUR_OPERATORS[op], number, f"{'fill' if op.islower() else 'stroke'}"
                                                           f" colour ({op})")
-            elif op in ("cs", "CS"):
+            elif op in ("cs", "CS") and operands:
                 space = self._resolve_space(operands[0], resources)
                 self._space(space, number, f"colour space {space} ({op})")
-            elif op == "Tf":
+            elif op == "Tf" and operands:
                 self._font(resources, operands[0])
-            elif op == "Do":
-                self._xobject(resources, operands[0], number, ctm, active)
-            elif op == "INLINE IMAGE":
+            elif op == "Do" and operands:
+                self._xobject(resources, operands[0], number, ctm, active, depth)
+            elif op == "INLINE IMAGE" and operands:
                 self._inline(operands[0], number, ctm)
             elif op == "sh":
                 self._space("Shading", number, "shading (sh)")
@@ -334,13 +422,13 @@ class _Checker:
             name = str(value)
             if name in ("/DeviceRGB", "/DeviceCMYK", "/DeviceGray", "/Pattern"):
                 return name[1:]
-            spaces = resources.get("/ColorSpace", {})
+            spaces = pdfin.dictionary(resources.get("/ColorSpace"), "ColorSpace")
             if name in spaces:
                 return self._describe_space(spaces[name])
             return name[1:]
         return self._describe_space(value)
 
-    def _describe_space(self, value) -> str:
+    def _describe_space(self, value, depth: int = 0) -> str:
         import pikepdf
 
         if isinstance(value, pikepdf.Name):
@@ -348,28 +436,43 @@ class _Checker:
         if isinstance(value, pikepdf.Array) and len(value):
             family = str(value[0])[1:]
             if family == "ICCBased":
-                return f"ICCBased({int(value[1].get('/N', 0))})"
+                profile = value[1] if len(value) > 1 else None
+                if not isinstance(profile, pikepdf.Stream):
+                    raise Unexpected("its ICCBased colour space has no ICC profile stream")
+                return f"ICCBased({pdfin.integer(profile.get('/N', 0), 'ICC profile /N')})"
             if family == "Indexed":
-                return f"Indexed({self._describe_space(value[1])})"
+                # An Indexed space's base may not be Indexed again; a file may still say so,
+                # or name itself.
+                if depth or len(value) < 2:
+                    raise Unexpected("its Indexed colour space has no proper base colour space")
+                return f"Indexed({self._describe_space(value[1], depth + 1)})"
             if family in ("Separation", "DeviceN"):
                 return family
             return family
         return "unknown"
 
     def _font(self, resources, name) -> None:
-        font = resources.get("/Font", {}).get(name)
+        import pikepdf
+
+        if not isinstance(name, (pikepdf.Name, str)):  # resource keys come as str
+            raise Unexpected("a font is chosen (Tf) by something that is not a name")
+        font = pdfin.dictionary(resources.get("/Font"), "Font").get(name)
         if font is None or font.objgen in self._fonts_seen and font.objgen != (0, 0):
             return
+        if not isinstance(font, pikepdf.Dictionary):
+            raise Unexpected(f"its font {name} is not a font dictionary")
         self._fonts_seen.add(font.objgen)
         base = str(font.get("/BaseFont", "/(unnamed)"))[1:]
         targets = [font]
         if font.get("/Subtype") == "/Type0":
-            targets = list(font.get("/DescendantFonts", []))
+            targets = pdfin.array(font.get("/DescendantFonts"), "DescendantFonts")
         if font.get("/Subtype") == "/Type3":
             self.fonts.add(base)
             return
+        if not all(isinstance(t, pikepdf.Dictionary) for t in targets):
+            raise Unexpected(f"the font {base}'s DescendantFonts are not fonts")
         embedded = all(
-            t.get("/FontDescriptor") is not None and any(
+            isinstance(t.get("/FontDescriptor"), pikepdf.Dictionary) and any(
                 k in t.FontDescriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
             for t in targets)
         self.fonts.add(SUBSET.sub("", base))
@@ -378,21 +481,34 @@ class _Checker:
         elif not SUBSET.match(base):
             self.font_problems.append(f"{base} is embedded whole, not as a subset")
 
-    def _xobject(self, resources, name, number: int, ctm: tuple, active: set) -> None:
-        xobject = resources.get("/XObject", {}).get(name)
+    def _xobject(self, resources, name, number: int, ctm: tuple, active: set,
+                 depth: int) -> None:
+        import pikepdf
+
+        if not isinstance(name, pikepdf.Name):
+            raise Unexpected("something that is not a name is drawn (Do)")
+        xobject = pdfin.dictionary(resources.get("/XObject"), "XObject").get(name)
         if xobject is None:
             return
+        if not isinstance(xobject, pikepdf.Stream):
+            raise Unexpected(f"its XObject {name} is not a stream")
         subtype = xobject.get("/Subtype")
         if subtype == "/Form":
-            matrix = tuple(float(v) for v in xobject.get("/Matrix", [1, 0, 0, 1, 0, 0]))
+            matrix = xobject.get("/Matrix")
+            matrix = (1, 0, 0, 1, 0, 0) if matrix is None else pdfin.matrix(matrix, "form Matrix")
             self._content(xobject, xobject.get("/Resources", resources), number,
-                          _multiply(matrix, ctm), active)
+                          _multiply(matrix, ctm), active, depth + 1)
         elif subtype == "/Image":
             if xobject.get("/ImageMask", False):
                 space = "ImageMask"
             else:
-                space = self._describe_space(xobject.get("/ColorSpace", "/DeviceGray"))
-            self._image(str(name), xobject.objgen, int(xobject.Width), int(xobject.Height),
+                space = self._describe_space(xobject.get("/ColorSpace", pikepdf.Name.DeviceGray))
+            if xobject.objgen not in self._images_read:
+                self._images_read.add(xobject.objgen)
+                pdfin.check_image_data(xobject, f"image {name}")
+            self._image(str(name), xobject.objgen,
+                        pdfin.integer(xobject.get("/Width"), f"image {name} Width"),
+                        pdfin.integer(xobject.get("/Height"), f"image {name} Height"),
                         space, len(xobject.read_raw_bytes()), number, ctm)
 
     def _inline(self, image, number: int, ctm: tuple) -> None:

@@ -17,6 +17,11 @@ SHEET_COLUMNS = 6
 SHEET_THUMB_WIDTH = 180  # pixels per page on the contact sheet
 SHEET_GAP = 12
 SHEET_BACKGROUND = (96, 96, 96)
+# The contact sheet is held whole while it is made: past this many pixels (48 MB of RGB) the
+# thumbnails shrink instead, so that a 1,400-page event needs no more memory than a 40-page
+# one. 16 million pixels hold 330 A4 pages at the full 180 px; 1,400 pages get 86 px.
+SHEET_MAX_PIXELS = 16_000_000
+SHEET_MIN_THUMB_WIDTH = 24
 
 
 @dataclass(frozen=True)
@@ -45,18 +50,38 @@ def parse_pages(text: str | None, count: int) -> list[int]:
 
 def rasterise(pdf: bytes, dpi: float, pages: str | None = None):
     """The chosen pages (see parse_pages) as their numbers and RGB Pillow images, each as its
-    CropBox shows it (for a print file: with bleed and crop marks, as the print shop sees it)."""
+    CropBox shows it (for a print file: with bleed and crop marks, as the print shop sees it).
+    All images at once: for a few pages; write_preview renders one page at a time."""
+    numbers, images = [], []
+    for number, image in rendered(pdf, dpi, pages):
+        numbers.append(number)
+        images.append(image)
+    return numbers, images
+
+
+def rendered(pdf: bytes, dpi: float, pages: str | None = None, sizes: list | None = None):
+    """The chosen pages as (number, RGB image), one at a time: only the page being handed
+    out is in memory. sizes, if given, is filled first with each chosen page's (width,
+    height) in points, as drawn."""
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(pdf)
     try:
         numbers = parse_pages(pages, len(document))
-        images = []
+        if sizes is not None:
+            for number in numbers:
+                page = document[number - 1]
+                sizes.append(page.get_size())
+                page.close()
         for number in numbers:
             page = document[number - 1]
-            images.append(page.render(scale=dpi / 72).to_pil().convert("RGB"))
-            page.close()
-        return numbers, images
+            try:
+                bitmap = page.render(scale=dpi / 72)
+                image = bitmap.to_pil().convert("RGB")
+                bitmap.close()
+            finally:
+                page.close()
+            yield number, image
     finally:
         document.close()
 
@@ -71,25 +96,50 @@ def page_count(pdf: bytes) -> int:
         document.close()
 
 
-def contact_sheet(images):
-    """Thumbnails of the pages in page order, in rows of SHEET_COLUMNS."""
-    from PIL import Image
+class ContactSheet:
+    """Thumbnails of the pages in page order, in rows of SHEET_COLUMNS, pasted as each page is
+    rendered: its size is fixed up front from the pages' sizes, within SHEET_MAX_PIXELS."""
 
-    thumbs = []
+    def __init__(self, sizes: list[tuple[float, float]]) -> None:
+        from PIL import Image
+
+        self.columns = max(1, min(SHEET_COLUMNS, len(sizes)))
+        rows = -(-len(sizes) // self.columns)
+        tallest = max((h / w for w, h in sizes if w > 0), default=1.0)
+        width = SHEET_THUMB_WIDTH
+        while width > SHEET_MIN_THUMB_WIDTH and self._pixels(width, tallest, rows) > \
+                SHEET_MAX_PIXELS:
+            width -= 2
+        self.thumb_width = width
+        self.cell_w = width + SHEET_GAP
+        self.cell_h = round(width * tallest) + SHEET_GAP
+        self.sheet = Image.new("RGB", (self.columns * self.cell_w + SHEET_GAP,
+                                       rows * self.cell_h + SHEET_GAP), SHEET_BACKGROUND)
+        self.placed = 0
+
+    def _pixels(self, width: int, tallest: float, rows: int) -> int:
+        return (self.columns * (width + SHEET_GAP) + SHEET_GAP) * \
+            (rows * (round(width * tallest) + SHEET_GAP) + SHEET_GAP)
+
+    def add(self, image) -> None:
+        from PIL import Image
+
+        height = max(1, min(round(image.height * self.thumb_width / image.width),
+                            self.cell_h - SHEET_GAP))
+        thumb = image.resize((self.thumb_width, height), Image.Resampling.LANCZOS)
+        x = SHEET_GAP + (self.placed % self.columns) * self.cell_w
+        y = SHEET_GAP + (self.placed // self.columns) * self.cell_h
+        self.sheet.paste(thumb, (x, y))
+        self.placed += 1
+
+
+def contact_sheet(images):
+    """Thumbnails of the given page images in page order, in rows of SHEET_COLUMNS."""
+    images = list(images)
+    sheet = ContactSheet([(image.width, image.height) for image in images])
     for image in images:
-        height = round(image.height * SHEET_THUMB_WIDTH / image.width)
-        thumbs.append(image.resize((SHEET_THUMB_WIDTH, height), Image.Resampling.LANCZOS))
-    cell_w = SHEET_THUMB_WIDTH + SHEET_GAP
-    cell_h = max(t.height for t in thumbs) + SHEET_GAP
-    columns = min(SHEET_COLUMNS, len(thumbs))
-    rows = -(-len(thumbs) // columns)
-    sheet = Image.new("RGB", (columns * cell_w + SHEET_GAP, rows * cell_h + SHEET_GAP),
-                      SHEET_BACKGROUND)
-    for index, thumb in enumerate(thumbs):
-        x = SHEET_GAP + (index % columns) * cell_w
-        y = SHEET_GAP + (index // columns) * cell_h
-        sheet.paste(thumb, (x, y))
-    return sheet
+        sheet.add(image)
+    return sheet.sheet
 
 
 def png_bytes(image) -> bytes:
@@ -102,14 +152,23 @@ def write_preview(pdf: bytes, folder: Path, *, slug: str, pages: str | None = No
                   dpi: float = 72) -> Preview:
     from .output import write_atomic
 
-    numbers, images = rasterise(pdf, dpi, pages)
+    # Each page is written as it is rendered and kept only as its thumbnail: memory does not
+    # grow with the page count (1,386 pages at 150 dpi once took more than 6 GB).
+    sizes: list = []
     paths = []
-    for number, image in zip(numbers, images):
+    sheet_image = None
+    first_size = (0, 0)
+    for number, image in rendered(pdf, dpi, pages, sizes):
+        if sheet_image is None:
+            sheet_image = ContactSheet(sizes)
+            first_size = image.size
         path = folder / f"{slug}-p{number:03d}.png"
         write_atomic(path, png_bytes(image))
         paths.append(path)
+        sheet_image.add(image)
+        del image
     sheet = folder / f"{slug}-contact-sheet.png"
-    write_atomic(sheet, png_bytes(contact_sheet(images)))
+    write_atomic(sheet, png_bytes(sheet_image.sheet))
     if pages is None:
         # A brochure that lost pages since the last preview must not show them any more;
         # only our own page files go, nothing else in the folder.
@@ -117,4 +176,4 @@ def write_preview(pdf: bytes, folder: Path, *, slug: str, pages: str | None = No
         for stale in folder.iterdir():
             if pattern.fullmatch(stale.name) and stale not in paths:
                 stale.unlink()
-    return Preview(paths, sheet, images[0].size)
+    return Preview(paths, sheet, first_size)

@@ -19,14 +19,17 @@ from __future__ import annotations
 import hashlib
 import struct
 import tempfile
+import warnings
 import zlib
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import yaml
 
-from .loader import LoadedEvent, load
+from .loader import LoadedEvent, load, upright
+from .loader import orientation as orientation_of
 from .model import KnowledgeDay
 
 HEADER = ("# The published source of a kennisdag-pdf brochure, as embedded in its archive copy:\n"
@@ -58,8 +61,16 @@ class Published:
 def publish(loaded: LoadedEvent) -> Published:
     assets = {rel: clean_image(asset.data, asset.format)
               for rel, asset in sorted(loaded.images.items())}
-    name = loaded.source.name if loaded.source.suffix in (".yaml", ".yml") else "event.yaml"
-    return Published(name, published_yaml(loaded.day), assets)
+    return Published(published_name(loaded.source), published_yaml(loaded.day), assets)
+
+
+def published_name(source: Path) -> str:
+    """The event file's name in the published source: a plain name that every system can
+    write back. A backslash is an ordinary character of a Linux file name but a separator on
+    Windows (and refused by safe_relative), so it becomes a hyphen."""
+    if source.suffix not in (".yaml", ".yml"):
+        return "event.yaml"
+    return source.name.replace("\\", "-")
 
 
 def published_event(loaded: LoadedEvent) -> tuple[LoadedEvent, Published]:
@@ -143,14 +154,22 @@ def clean_image(data: bytes, kind: str) -> bytes:
 
 
 def _upright(data: bytes) -> tuple[int, bytes]:
-    """The orientation tag and a digest of the picture as the loader turns it upright."""
-    from PIL import Image, ImageOps
+    """The orientation and a digest of the picture as the loader turns it upright (by the
+    loader's own reading of the tag: a copy turned otherwise would print otherwise)."""
+    image, turn = _opened_upright(data)
+    digest = hashlib.sha256(f"{image.mode}{image.size}".encode() + image.tobytes())
+    return turn, digest.digest()
 
-    with Image.open(BytesIO(data)) as image:
-        value = image.getexif().get(ORIENTATION, 1)  # Pillow also reads it from XMP
-        upright = ImageOps.exif_transpose(image)
-        digest = hashlib.sha256(f"{upright.mode}{upright.size}".encode() + upright.tobytes())
-    return (value if isinstance(value, int) and 1 <= value <= 8 else 1), digest.digest()
+
+def _opened_upright(data: bytes) -> tuple[Any, int]:
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the loader has read this file: nothing to tell
+        with Image.open(BytesIO(data)) as image:
+            turn = orientation_of(image)
+            image.load()
+            return upright(image, turn), turn
 
 
 def _exif_orientation(orientation: int) -> bytes:
@@ -229,11 +248,9 @@ def _chunk(kind: bytes, body: bytes) -> bytes:
 
 
 def _as_png(data: bytes) -> bytes:
-    from PIL import Image, ImageOps
-
-    with Image.open(BytesIO(data)) as image:
-        upright = ImageOps.exif_transpose(image)
-        upright.info = {}
-        out = BytesIO()
-        upright.save(out, format="PNG")
+    image, _ = _opened_upright(data)
+    image = image.copy()
+    image.info = {}
+    out = BytesIO()
+    image.save(out, format="PNG")
     return out.getvalue()

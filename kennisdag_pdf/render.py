@@ -37,12 +37,50 @@ def configure_reportlab() -> None:
     rl_config.hyphenationLang = ""  # hyphenation is set per style, by the event's language
 
 
+SOURCE_DATE_VARIABLE = "SOURCE_DATE_EPOCH"
+# The last second of 9999: a PDF date has four digits for its year, and Python's dates end there.
+LAST_EPOCH = 253402300799
+
+
+def source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH as the reproducible-builds specification defines it (a whole number
+    of seconds since 1970-01-01 UTC, digits only); None when unset or empty. Anything else is
+    refused rather than ignored: a build meant to be reproducible must not quietly be dated
+    otherwise."""
+    text = os.environ.get(SOURCE_DATE_VARIABLE, "").strip()
+    if not text:
+        return None
+    # isdecimal() alone would take Arabic-Indic or full-width digits, which int() reads too.
+    if not (text.isascii() and text.isdigit()):
+        raise BadInput.single(SOURCE_DATE_VARIABLE, f"'{_short(text)}' is not a whole number "
+                                                    f"of seconds since 1970-01-01 (such as "
+                                                    f"1700000000); unset it to date the "
+                                                    f"brochure by the event")
+    if len(text) > len(str(LAST_EPOCH)) or int(text) > LAST_EPOCH:
+        raise BadInput.single(SOURCE_DATE_VARIABLE, f"'{_short(text)}' lies after the year "
+                                                    f"9999 (at most {LAST_EPOCH})")
+    return int(text)
+
+
+def check_environment() -> None:
+    """Every environment variable a build reads, read and refused with one clear line before
+    anything is loaded (not an internal error halfway through a build)."""
+    from .images import check_cmyk_profile
+
+    source_date_epoch()
+    check_cmyk_profile()
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def build_time(event_date: dt.date) -> dt.datetime:
     """When the brochure counts as made: SOURCE_DATE_EPOCH, otherwise the day of the event
     (midnight UTC), so that the same input always gives the same bytes."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
     return dt.datetime(event_date.year, event_date.month, event_date.day, tzinfo=dt.timezone.utc)
 
 
@@ -71,17 +109,19 @@ def document_info(event, lang: Language) -> DocumentInfo:
 
 
 @contextmanager
-def _source_date(day: dt.date):
-    """ReportLab reads the PDF's dates from SOURCE_DATE_EPOCH; pin it to the build date."""
-    if os.environ.get("SOURCE_DATE_EPOCH", "").strip():
-        yield
-        return
-    stamp = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(stamp.timestamp()))
+def _source_date(built: dt.datetime):
+    """ReportLab reads the PDF's dates from SOURCE_DATE_EPOCH itself, with its own parsing:
+    pin it to the build time as we read it, so that both say the same, and put back what the
+    user had afterwards."""
+    before = os.environ.get(SOURCE_DATE_VARIABLE)
+    os.environ[SOURCE_DATE_VARIABLE] = str(int(built.timestamp()))
     try:
         yield
     finally:
-        os.environ.pop("SOURCE_DATE_EPOCH", None)
+        if before is None:
+            os.environ.pop(SOURCE_DATE_VARIABLE, None)
+        else:
+            os.environ[SOURCE_DATE_VARIABLE] = before
 
 
 def _check_hyphenation(code: str) -> None:
@@ -115,6 +155,7 @@ def render(loaded: LoadedEvent, profile: Profile | None = None,
     from .compose import compose, make_context
     from .document import BrochureTemplate
 
+    check_environment()  # already done by the command line; here for callers in process
     profile = profile or PROFILES[DEFAULT_PROFILE]
     event = loaded.day.event
     lang = language(event.language)
@@ -135,7 +176,7 @@ def render(loaded: LoadedEvent, profile: Profile | None = None,
         keywords=list(info.keywords), creator=info.creator, cover_art=cover_art,
         progress=progress)
     try:
-        with _source_date(day):
+        with _source_date(info.built):
             doc.lay_out(compose(loaded, ctx))
     except LayoutError as exc:
         raise BadInput([Problem(0, 0, "", f"layout failed: {_first_line(exc)}",

@@ -34,6 +34,15 @@ def _paragraphs(text: str) -> list[list[Token]]:
     return [tok.children or [] for tok in _parser().parse(text) if tok.type == "inline"]
 
 
+def link_targets(text: str) -> list[str]:
+    """Every link address in a body field as the brochure would use it (markdown-it's
+    normalised form: percent-encoded, so its length is what a QR code must hold)."""
+    if "](" not in text and "<" not in text:  # the only ways this parser makes a link
+        return []
+    return [str(tok.attrGet("href") or "") for children in _paragraphs(text)
+            for tok in children if tok.type == "link_open"]
+
+
 def _safe_href(href: str) -> str | None:
     parts = urlsplit(href)
     if parts.scheme in LINK_SCHEMES and (parts.netloc or parts.scheme == "mailto"):

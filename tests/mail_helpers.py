@@ -151,3 +151,40 @@ def sha256(data: bytes) -> str:
 class LoopbackCA:
     certificate: object  # trustme.LeafCert for 127.0.0.1 and localhost, for the server
     cafile: Path  # the CA's certificate (PEM), for --cafile
+
+
+@contextmanager
+def raw_server(session):
+    """A bare socket server on loopback for replies no real server gives: session(socket,
+    reader) runs for each connection, in a thread, until the test ends."""
+    import socket
+
+    listener = socket.create_server((LOOPBACK, 0))
+    listener.settimeout(0.05)
+    stopping = threading.Event()
+
+    def serve() -> None:
+        while not stopping.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with client:
+                client.settimeout(5)
+                try:
+                    session(client, client.makefile("rb"))
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stopping.set()
+        thread.join(5)
+        listener.close()
+
+
+def read_command(reader) -> bytes:
+    return reader.readline(4096).upper()

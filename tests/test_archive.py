@@ -351,3 +351,39 @@ def test_concurrent_archive_runs_take_turns(workspace):
     assert sum("already archived" in out for out, _ in outputs) == 1
     verified = run("catalogue", "verify", cwd=workspace)
     assert verified.returncode == 0 and verified.stderr == "", verified.stderr
+
+
+# --- issue 14: names --------------------------------------------------------------------------
+
+def test_an_image_named_like_an_event_file_leaves_the_archive_extractable(workspace):
+    """A PNG called logo.yml: the archive types it by its bytes, so the event file stays the
+    only YAML file it carries."""
+    from PIL import Image
+
+    event = small_event(workspace / "ev")
+    Image.new("RGB", (120, 60), (200, 40, 40)).save(workspace / "ev" / "logo.yml", "PNG")
+    event.write_text(event.read_text().replace(
+        "    - name: Gemeente Utrecht\n", "    - name: Gemeente Utrecht\n      logo: logo.yml\n"),
+        encoding="utf-8")
+    run("archive", event, cwd=workspace, check=True)
+    archived = workspace / "archive" / "2019" / "archiefdag-2019" / "archiefdag-2019-archive.pdf"
+    out = run("extract", archived, "-o", "src", cwd=workspace, check=True).stdout
+    assert "src/archiefdag-2019.yaml" in out and "src/logo.yml" in out
+    assert (workspace / "src" / "logo.yml").read_bytes()[:4] == b"\x89PNG"
+    assert run("catalogue", "verify", cwd=workspace).returncode == 0
+
+
+def test_an_event_file_name_with_a_line_break_gives_a_manifest_sha256sum_accepts(workspace):
+    event = small_event(workspace / "ev")
+    renamed = event.with_name("archief\ndag\\2019.yaml")
+    event.rename(renamed)
+    run("archive", renamed, cwd=workspace, check=True)
+    folder = workspace / "archive" / "2019" / "archiefdag-2019"
+    manifest = (folder / "SHA256SUMS").read_bytes()
+    # sha256sum's own escape: the line starts with a backslash, the name holds '\n'
+    assert manifest.startswith(b"\\") and b"  archief\\ndag-2019.yaml\n" in manifest
+    assert manifest.count(b"\n") == 2
+    check = subprocess.run(["sha256sum", "--check", "--strict", "SHA256SUMS"], cwd=folder,
+                           capture_output=True)
+    assert check.returncode == 0 and check.stdout.count(b": OK") == 2, check
+    assert run("catalogue", "verify", cwd=workspace).returncode == 0

@@ -171,7 +171,7 @@ def test_a_cmyk_source_keeps_its_own_separation_in_print(tmp_path):
     source.save(path, quality=95)
     from kennisdag_pdf.loader import _load_image
 
-    loaded = _load_image(tmp_path, "press.jpg")
+    loaded = _load_image(tmp_path / "press.jpg", "press.jpg")
     assert loaded.image.mode == "RGB" and loaded.cmyk.mode == "CMYK"
     printed = ImageShop(PROFILES["print"]).place(loaded, 72, 48)
     with Image.open(BytesIO(printed.data)) as im:

@@ -449,7 +449,10 @@ def test_logo_symlink_inside_the_folder_is_fine(tmp_path):
     Image.new("RGB", (2, 2)).save(tmp_path / "assets" / "real.png")
     (tmp_path / "assets" / "logo.png").symlink_to(tmp_path / "assets" / "real.png")
     loaded = load(event_with_logo(tmp_path, "assets/logo.png"))
-    assert loaded.images["assets/logo.png"].width == 2
+    # Known by the file it is: the archive copies real.png, and a second name for it is the
+    # same image.
+    assert loaded.images["assets/real.png"].width == 2
+    assert loaded.day.event.organisers[0].logo == "assets/real.png"
 
 
 @pytest.mark.parametrize("logo", ["/etc/passwd", "C:/logo.png", "'\\\\server\\logo.png'"])
@@ -516,21 +519,22 @@ ANCHORED = ["a: &x 1", "- &x 1", "a: [&x 1, 2]", "a: [1,&x 2]", "{a: &x 1}", "&x
 
 
 @pytest.mark.parametrize("text", ANCHORED)
-def test_every_place_an_anchor_can_stand_is_looked_at(text):
-    import yaml
+def test_every_place_an_anchor_can_stand_is_refused(text):
+    from kennisdag_pdf.loader import _compose
 
-    from kennisdag_pdf.loader import _MAY_HOLD_ANCHOR
-
-    assert any(getattr(event, "anchor", None) for event in yaml.parse(text, Loader=yaml.SafeLoader))
-    assert _MAY_HOLD_ANCHOR.search(text)
+    problems: list = []
+    _compose(text, "t.yaml", {}, problems)
+    assert [p.message for p in problems] == ["anchors (&x) are not allowed"]
 
 
 @pytest.mark.parametrize("text", ["a: R&D", "a: marketing & communicatie", "a: Q&A", "a: '&'",
                                   "a: AT&T, KPN"])
-def test_an_ampersand_in_text_costs_no_anchor_scan(text):
-    from kennisdag_pdf.loader import _MAY_HOLD_ANCHOR
+def test_an_ampersand_in_text_is_no_anchor(text):
+    from kennisdag_pdf.loader import _compose
 
-    assert not _MAY_HOLD_ANCHOR.search(text)
+    problems: list = []
+    assert _compose(text, "t.yaml", {}, problems) == {"a": text.split(": ", 1)[1].strip("'")}
+    assert problems == []
 
 
 def test_unreadable_file(tmp_path, monkeypatch):
@@ -669,9 +673,17 @@ def _corrupt_exif(orientation: int) -> bytes:
     return b"Exif\0\0" + b"II*\0" + struct.pack("<L", 8) + struct.pack("<H", 3) + entry
 
 
-@pytest.mark.parametrize("exif", [_corrupt_exif(6), b"Exif\0\0not a TIFF header at all"],
-                         ids=["truncated-ifd", "not-tiff"])
-def test_a_broken_exif_block_is_ignored_without_a_warning(tmp_path, exif):
+def _exif_with_a_broken_tag(orientation: int) -> bytes:
+    """IFD0 with a camera make whose text lies past the end of the block, and an intact
+    orientation: Pillow skips the make and warns "Tag data larger than file"."""
+    entries = [(0x010F, 2, 100, 0xFFFF), (0x0112, 3, 1, orientation)]
+    ifd = struct.pack("<H", len(entries)) + b"".join(struct.pack("<HHII", *e) for e in entries)
+    return b"Exif\0\0" + b"II*\0" + struct.pack("<L", 8) + ifd + struct.pack("<L", 0)
+
+
+@pytest.mark.parametrize("exif", [_corrupt_exif(6), _exif_with_a_broken_tag(6)],
+                         ids=["truncated-ifd", "tag-past-the-end"])
+def test_an_intact_orientation_is_applied_when_other_tags_are_broken(tmp_path, exif):
     import warnings
 
     (tmp_path / "assets").mkdir()
@@ -680,7 +692,19 @@ def test_a_broken_exif_block_is_ignored_without_a_warning(tmp_path, exif):
         warnings.simplefilter("always")
         asset = load(event_with_logo(tmp_path, "assets/logo.jpg")).images["assets/logo.jpg"]
     assert [str(w.message) for w in caught] == []
-    # Used upright as stored: the half-read orientation 6 would turn it a quarter.
+    # Turned a quarter, as the archive's published copy (which keeps only the tag) is.
+    assert (asset.width, asset.height) == asset.image.size == (20, 40)
+
+
+def test_an_exif_block_that_is_not_tiff_is_ignored_without_a_warning(tmp_path):
+    import warnings
+
+    (tmp_path / "assets").mkdir()
+    _jpeg_with_exif(tmp_path / "assets" / "logo.jpg", b"Exif\0\0not a TIFF header at all")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asset = load(event_with_logo(tmp_path, "assets/logo.jpg")).images["assets/logo.jpg"]
+    assert [str(w.message) for w in caught] == []
     assert (asset.width, asset.height) == asset.image.size == (40, 20)
 
 
@@ -742,6 +766,203 @@ def test_a_name_in_another_unicode_form_is_the_same_name(tmp_path, typed, stored
     (tmp_path / "assets" / stored).mkdir(parents=True)
     Image.new("RGB", (3, 2)).save(tmp_path / "assets" / stored / f"{stored}.png")
     rel = f"assets/{typed}/{typed}.png"
-    asset = load(event_with_logo(tmp_path, rel)).images[rel]
+    loaded = load(event_with_logo(tmp_path, rel))
+    # Known by the name on disk from then on: the archive writes that file back.
+    asset = loaded.images[f"assets/{stored}/{stored}.png"]
+    assert loaded.day.event.organisers[0].logo == asset.rel
     assert asset.path.name == f"{stored}.png"
     assert asset.width == 3
+
+
+# --- issue 14: one spelling per image file ---------------------------------------------------
+
+SPELLINGS = ["assets/logo.png", "./assets/logo.png", "assets//logo.png", "assets/./logo.png",
+             "assets/../assets/logo.png", "assets/logo.png/", "./assets/.//logo.png",
+             "assets/sub/../logo.png"]
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_every_spelling_of_an_image_path_becomes_its_one_canonical_name(tmp_path, spelling):
+    (tmp_path / "assets" / "sub").mkdir(parents=True)
+    Image.new("RGB", (3, 2)).save(tmp_path / "assets" / "logo.png")
+    loaded = load(event_with_logo(tmp_path, spelling))
+    assert list(loaded.images) == ["assets/logo.png"]
+    assert loaded.day.event.organisers[0].logo == "assets/logo.png"  # what later steps see
+
+
+def test_many_spellings_of_one_image_are_decoded_once(tmp_path, monkeypatch):
+    from kennisdag_pdf import loader
+
+    (tmp_path / "assets" / "sub").mkdir(parents=True)
+    Image.new("RGB", (3, 2)).save(tmp_path / "assets" / "logo.png")
+    decoded = []
+    real = loader._load_image
+    monkeypatch.setattr(loader, "_load_image",
+                        lambda path, rel, full=True: decoded.append(rel) or real(path, rel, full))
+    photos = "".join(f"  - image: {spelling}\n" for spelling in SPELLINGS * 4)
+    loaded = load(write(tmp_path, MINIMAL + "photos:\n" + photos))
+    assert len(decoded) == 1
+    [asset] = loaded.images.values()
+    assert len(asset.fields) == len(SPELLINGS) * 4
+    assert {photo.image for photo in loaded.day.photos} == {"assets/logo.png"}
+
+
+def test_a_broken_image_named_twice_is_read_once_and_reported_at_both(tmp_path, monkeypatch):
+    from kennisdag_pdf import loader
+
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    decoded = []
+    real = loader._load_image
+    monkeypatch.setattr(loader, "_load_image",
+                        lambda path, rel, full=True: decoded.append(rel) or real(path, rel, full))
+    photos = "photos:\n  - image: assets/logo.png\n  - image: ./assets/logo.png\n"
+    found = problems_of(write(tmp_path, MINIMAL + photos))
+    assert len(decoded) == 1
+    assert [p.field for p in found] == ["photos[0].image", "photos[1].image"]
+
+
+@pytest.mark.parametrize("spelling", ["assets\\logo.png", ".\\assets\\logo.png",
+                                      "assets/sub\\logo.png"])
+def test_a_backslash_in_an_image_path_is_refused_with_a_hint_to_write_a_slash(tmp_path,
+                                                                              spelling):
+    (tmp_path / "assets").mkdir()
+    Image.new("RGB", (3, 2)).save(tmp_path / "assets" / "logo.png")
+    # Quoted: a plain YAML scalar keeps the backslash as it is, and so does a single-quoted one.
+    problem = logo_problem(tmp_path, f"'{spelling}'")
+    assert problem.message == (f"'{spelling}' holds a backslash (\\); separate folders with /, "
+                               f"as in '{spelling.replace(chr(92), '/')}'")
+
+
+def test_a_link_to_a_file_with_a_backslash_in_its_name_is_refused(tmp_path):
+    (tmp_path / "assets").mkdir()
+    Image.new("RGB", (3, 2)).save(tmp_path / "assets" / "odd\\name.png")
+    (tmp_path / "assets" / "logo.png").symlink_to("odd\\name.png")
+    problem = logo_problem(tmp_path, "assets/logo.png")
+    assert "rename that file" in problem.message
+
+
+# --- issue 14: line numbers as editors count them ------------------------------------------
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_a_control_character_is_located_whatever_the_line_ends(tmp_path, newline):
+    text = MINIMAL.replace("  title: Titel", '  title: "Ti\x01tel"').replace("\n", newline)
+    problem = only_problem(write(tmp_path, text.encode()))
+    assert (problem.line, problem.column, problem.field) == (3, 13, "event.title")
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_yaml_and_model_errors_agree_on_the_line_whatever_the_line_ends(tmp_path, newline):
+    text = MINIMAL.replace("  venue: Zaal", "  venue: Zaal\n  zaal: x").replace("\n", newline)
+    problem = only_problem(write(tmp_path, text.encode()))
+    assert (problem.line, problem.column) == (6, 3)
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029"])
+def test_a_raw_line_or_paragraph_separator_is_named_where_it_stands(tmp_path, separator):
+    text = MINIMAL.replace("  title: Titel", f"  title: Ti{separator}tel")
+    problem = only_problem(write(tmp_path, text))
+    assert (problem.line, problem.column, problem.field) == (3, 12, "event.title")
+    assert f"U+{ord(separator):04X}" in problem.message and "remove it" in problem.message
+
+
+def test_line_col_counts_every_kind_of_line_end():
+    from kennisdag_pdf.loader import _line_col
+
+    assert _line_col("ab\ncd\r\nef\rgh", 11) == (4, 2)
+    assert _line_col("a\r\nb", 3) == (2, 1)
+    assert _line_col("x", 0) == (1, 1)
+
+
+# --- issue 14: reading is bounded by the format's limits -----------------------------------
+
+@pytest.mark.parametrize("flow", [False, True], ids=["block", "one-line"])
+def test_a_list_beyond_its_limit_stops_the_reading_at_the_first_item_too_many(tmp_path, flow):
+    from kennisdag_pdf.model import MAX_ITEMS
+
+    limit = MAX_ITEMS["untreated_theses"]
+    items = ("untreated_theses: [" + ", ".join(["a"] * (limit + 500)) + "]\n" if flow else
+             "untreated_theses:\n" + "- a\n" * (limit + 500))
+    problem = only_problem(write(tmp_path, MINIMAL + items))
+    assert problem.field == "untreated_theses"
+    assert problem.message == (f"has more than {limit:,} items; at most {limit:,} are allowed "
+                               f"here")
+    # At the first item too many: MINIMAL has nine lines.
+    first_too_many = (10, len("untreated_theses: [") + 3 * limit + 1) if flow else \
+        (10 + limit + 1, 3)
+    assert (problem.line, problem.column) == first_too_many
+
+
+def test_a_list_at_its_limit_loads(tmp_path):
+    from kennisdag_pdf.model import MAX_ITEMS
+
+    limit = MAX_ITEMS["untreated_theses"]
+    loaded = load(write(tmp_path, MINIMAL + "untreated_theses:\n" + "- a\n" * limit))
+    assert len(loaded.day.untreated_theses) == limit
+
+
+def test_a_nested_list_has_its_own_limit(tmp_path):
+    from kennisdag_pdf.model import MAX_ITEMS
+
+    limit = MAX_ITEMS["agenda_items"]
+    agenda = "agenda:\n  - title: Ronde\n    items:\n" + "      - a\n" * (limit + 1)
+    problem = only_problem(write(tmp_path, MINIMAL + agenda))
+    assert problem.field == "agenda[0].items"
+    assert f"at most {limit:,}" in problem.message
+
+
+def test_too_many_values_stop_the_reading(tmp_path, monkeypatch):
+    from kennisdag_pdf import loader
+
+    monkeypatch.setattr(loader, "MAX_VALUES", 40)
+    problem = only_problem(write(tmp_path, MINIMAL + "participants:\n" +
+                                 "  - name: Jan\n" * 30))
+    assert "the file holds more than 40 values" in problem.message
+    assert problem.line > 9
+
+
+def test_too_many_keys_in_one_mapping_stop_the_reading(tmp_path):
+    from kennisdag_pdf.loader import MAX_KEYS
+
+    keys = "".join(f"  key{n}: x\n" for n in range(MAX_KEYS + 50))
+    problem = only_problem(write(tmp_path, MINIMAL + "conclusions:\n" + keys))
+    assert problem.field == "conclusions"
+    assert f"more than {MAX_KEYS} keys in one mapping" in problem.message
+
+
+def test_reading_keeps_no_more_than_the_limits_allow(tmp_path):
+    """Memory by counting: a file of a million one-letter items keeps at most one list's
+    limit of them (the nodes PyYAML would have composed took 4.45 GB for 15 MB)."""
+    from kennisdag_pdf.loader import _Composer
+    from kennisdag_pdf.model import MAX_ITEMS
+
+    kept: list = []
+    composer = _Composer("t.yaml", {}, [])
+    real_attach = composer._attach
+    composer._attach = lambda parent, value: kept.append(value) or real_attach(parent, value)
+    with pytest.raises(BadInput):
+        composer.compose("untreated_theses: [" + "a, " * 1_000_000 + "]\n")
+    assert len(kept) == MAX_ITEMS["untreated_theses"]
+    # and the mapping, its key, the list and the first item too many: then it stops
+    assert composer.values == MAX_ITEMS["untreated_theses"] + 4
+
+
+def test_the_composer_recurses_nowhere(tmp_path):
+    """Nesting as deep as the parser allows is read without recursion (no RecursionError,
+    one located message)."""
+    problem = only_problem(write(tmp_path, MINIMAL + "lead:" + " [" * 900 + "]" * 900 + "\n"))
+    assert problem.message == "nested far too deep for an event file"
+
+
+def test_a_huge_unknown_key_is_shortened_and_not_matched_against_field_names(tmp_path,
+                                                                             monkeypatch):
+    import difflib
+
+    asked = []
+    real = difflib.get_close_matches
+    monkeypatch.setattr(difflib, "get_close_matches",
+                        lambda word, *a, **k: asked.append(word) or real(word, *a, **k))
+    problem = only_problem(write(tmp_path, MINIMAL + "? k" + "ab" * 50_000 + "\n: x\n"))
+    assert problem.message.startswith("unknown key 'kabab")
+    assert len(problem.format()) < 400  # the field named and the message both shortened
+    assert asked == []

@@ -12,7 +12,7 @@ from email.parser import BytesHeaderParser
 
 import pytest
 from conftest import DATA
-from mail_helpers import (LOOPBACK, PASSWORD, USER, Handler, people,
+from mail_helpers import (LOOPBACK, PASSWORD, RUN, USER, Handler, people,
                           run_cli, sha256, smtp_server, write_recipients)
 from typer.testing import CliRunner
 
@@ -47,8 +47,11 @@ def test_a_dry_run_writes_one_message_per_recipient_and_sends_nothing(workspace,
     assert re.fullmatch(r"output/outbox/kennisdag-2011/: 200 messages to check, each with "
                         r"'Verslag kennisdag Social media.pdf' \(\d+ kB\); nothing was sent: "
                         r"add --send --smtp-host HOST to send\n", done.stdout)
-    outbox = sorted((workspace / "output" / "outbox" / "kennisdag-2011").iterdir())
+    folder = workspace / "output" / "outbox" / "kennisdag-2011"
+    outbox = sorted(folder.glob("*.eml"))
     assert len(outbox) == 200 and outbox[0].name == "001-deelnemer1@example.org.eml"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [".kennisdag-outbox.jsonl", *(p.name for p in outbox)])  # and what proves them ours
     headers = [BytesHeaderParser(policy=email.policy.default).parsebytes(p.read_bytes())
                for p in outbox]
     assert [h["To"].addresses[0].addr_spec for h in headers] == [row[1] for row in rows]
@@ -237,3 +240,55 @@ def test_a_server_that_keeps_saying_later_pauses_with_exit_69(workspace):
         "paused after 2 temporary failures in a row (last: 450 4.2.0 Mailbox busy, try again "
         "later); rerun the same command later to resume")
     assert ": 0 of 3 sent" in done.stdout
+
+
+def _file_size_limit(limit: int):
+    """For the child: writes past limit bytes fail (EFBIG) as on a full disk, no signal."""
+    import resource
+    import signal
+
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def test_a_journal_that_cannot_be_written_mid_run_ends_with_74_and_resumes(workspace,
+                                                                        monkeypatch):
+    """Issue 14 item 17: a full disk under the journal was exit 1 (OperationalError). The
+    journal's writes fail once its WAL would pass 80 kB, a few messages into the run."""
+    import subprocess
+
+    write_recipients(workspace, people(30))
+    handler = Handler()
+    env = dict(os.environ, KENNISDAG_NO_CACHE="1")
+    with smtp_server(handler) as server:
+        args = [*RUN, "-q", "mail", str(EVENT), "-r", "recipients.csv", "--send", "--smtp-host",
+                LOOPBACK, "--smtp-port", str(server.port), "--tls", "none", "--rate", "0",
+                "--retry-wait", "0"]
+        failed = subprocess.run(args, cwd=workspace, env=env, capture_output=True, text=True,
+                                preexec_fn=_file_size_limit(80_000), timeout=120)
+        assert failed.returncode == 74, failed.stderr
+        assert failed.stderr.startswith("recipients.csv.journal.sqlite: the journal cannot be "
+                                        "written: ")
+        assert "Traceback" not in failed.stderr and failed.stderr.count("\n") == 1
+        assert 0 < len(handler.addresses()) < 30
+        rerun = subprocess.run(args, cwd=workspace, env=env, capture_output=True, text=True,
+                               timeout=120)
+    assert rerun.returncode in (0, 75), rerun.stderr  # 75: the one whose answer was not kept
+    assert sorted(handler.addresses()) == sorted(p[1] for p in people(30))  # each once
+
+
+def test_a_journal_that_cannot_be_created_leaves_no_empty_file(workspace):
+    import subprocess
+
+    write_recipients(workspace, people(3))
+    args = [*RUN, "-q", "mail", str(EVENT), "-r", "recipients.csv", "--send", "--smtp-host",
+            LOOPBACK, "--smtp-port", "9", "--tls", "none"]
+    done = subprocess.run(args, cwd=workspace, capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, KENNISDAG_NO_CACHE="1"),
+                          preexec_fn=_file_size_limit(0))
+    assert (done.returncode, done.stderr) == (74, "recipients.csv.journal.sqlite: the journal "
+                                                  "cannot be written: disk I/O error; nothing "
+                                                  "was sent\n")
+    assert sorted(p.name for p in workspace.iterdir()) == ["mail.yaml", "recipients.csv"]

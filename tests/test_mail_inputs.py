@@ -321,3 +321,64 @@ def test_parse_address():
     assert parse_address("anna@example.org")[0].email == "anna@example.org"
     assert parse_address("Anna <a@example.org> <b@example.org>")[1] is not None
     assert parse_address("Anna\r\n <a@example.org>")[1].startswith("line break")
+
+
+# --- bounded answers for hostile inputs (issue 14 item 19) ------------------------------------
+
+def settings_problems(tmp_path, text: str) -> list[str]:
+    (tmp_path / "mail.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(BadInput) as caught:
+        read_settings(tmp_path)
+    return caught.value.lines()
+
+
+@pytest.mark.parametrize("value, line", [
+    ("[" * 5000 + "]" * 5000, 3),  # flow lists: composing them recursed past Python's limit
+    ("{a: " * 3000 + "b" + "}" * 3000, 3),
+    ("\n" + "".join(" " * (level + 4) + "- x:\n" for level in range(0, 1200, 2)), 5),
+], ids=["flow-lists", "flow-mappings", "block-mappings-in-lists"])
+def test_mail_settings_nested_thousands_deep_are_refused_in_one_line(tmp_path, value, line):
+    lines = settings_problems(tmp_path, f"from: K <k@example.org>\nnl:\n  subject: {value}\n")
+    assert lines == [f"mail.yaml:{line}: nested far too deep for mail settings (they need 2 "
+                     f"levels: a language, then its texts)"]
+
+
+def test_mail_settings_as_deep_as_the_format_allows_get_the_structural_message(tmp_path):
+    lines = settings_problems(tmp_path, "nl:\n  subject: [[a]]\n")
+    assert lines == ["mail.yaml:2: nl.subject: must be text (put it in quotes if it looks like "
+                     "a number or a date)"]
+
+
+def test_a_recipients_line_far_too_long_is_refused_before_parsing(tmp_path):
+    path = csv_file(tmp_path, "name,email\nAnna,anna@example.org\n" + "," * 10_000_000 + "\n")
+    assert problems(path) == ["recipients.csv:3: a line of more than 10,000 characters; a "
+                              "recipient's line is far shorter: is it the right file?"]
+
+
+def test_a_quote_never_closed_is_named_as_such(tmp_path):
+    """Lines of a normal length, one field past the csv module's 128 kB."""
+    path = csv_file(tmp_path, "name,email\nAnna,anna@example.org\n\"Bob" + ("b" * 9000 + "\n") * 16)
+    assert problems(path) == ["recipients.csv:3: a quoted field runs on for more than 128 kB: "
+                              "is a quote (\") in this row never closed?"]
+
+
+def test_too_many_recipients_are_refused_before_any_is_checked(tmp_path, monkeypatch):
+    from kennisdag_pdf.mail import recipients
+
+    monkeypatch.setattr(recipients, "MAX_RECIPIENTS", 100)
+    checked = []
+    monkeypatch.setattr(recipients, "_recipient", lambda *a: checked.append(a))
+    path = csv_file(tmp_path, "name,email\n" + "".join(f"P{n},p{n}@example.org\n"
+                                                       for n in range(101)))
+    assert problems(path) == ["recipients.csv:102: more than 100 recipients; a knowledge day's "
+                              "list is far shorter: is it the right file?"]
+    assert checked == []
+
+
+def test_reading_stops_once_more_problems_could_not_be_shown(tmp_path):
+    """A million bad rows took 78 s and 1.6 GB to report 50 of them."""
+    path = csv_file(tmp_path, "name,email\n" + "x,y\n" * 40_000)
+    lines = problems(path)
+    assert len(lines) == 50
+    assert lines[0] == "recipients.csv: stopped at line 51 after 49 problems: is it the right file?"
+    assert lines[-1].startswith("recipients.csv:50: email: 'y' is not an email address")

@@ -149,16 +149,18 @@ def test_attachment_names_are_readable_and_safe(text, name):
     assert attachment_name(text) == name
 
 
-def test_the_outbox_holds_exactly_this_dry_run(tmp_path, composer):
+def test_the_outbox_holds_this_dry_run_beside_the_organisers_own_files(tmp_path, composer):
     folder = tmp_path / "outbox"
     folder.mkdir()
-    (folder / "001-old@example.org.eml").write_bytes(b"stale")
-    (folder / "notes.txt").write_text("mine", encoding="utf-8")
-    (folder / "draft.eml").write_bytes(b"the organiser's own")
+    mine = {"001-old@example.org.eml": b"named like ours, but not ours", "notes.txt": b"mine",
+            "draft.eml": b"the organiser's own"}
+    for name, data in mine.items():
+        (folder / name).write_bytes(data)
     people = [recipient(), recipient(name="Bob", email_address="bob+kd@example.org", line=3)]
-    written = write_outbox(folder, (composer.compose(r) for r in people))
+    written = write_outbox(folder, people, composer.compose).written
     assert [p.name for p in written] == ["001-anna@example.org.eml",
                                          "002-bob+kd@example.org.eml"]
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "001-anna@example.org.eml", "002-bob+kd@example.org.eml", "draft.eml", "notes.txt"]
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == sorted(
+        ["001-anna@example.org.eml", "002-bob+kd@example.org.eml", *mine])
+    assert all((folder / name).read_bytes() == data for name, data in mine.items())
     assert parsed(Path(written[1]).read_bytes())["To"] == "Bob <bob+kd@example.org>"

@@ -314,3 +314,107 @@ def test_email_addresses_do_not_belong_in_the_brochure_data(text):
 @pytest.mark.parametrize("text", ["ICTloket.nl", "@mediaan op Twitter", "a @ b.nl"])
 def test_text_that_is_not_an_address_is_fine(text):
     KnowledgeDay.model_validate({**BASE, "closing": text})
+
+
+# --- issue 14: the e-mail scan is linear -----------------------------------------------------
+
+import re as _re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kennisdag_pdf.model import MAX_ITEMS, email_address
+
+# The former pattern, searched as a whole: the reference for what counts as an address.
+_REFERENCE = _re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab1_.+-@ é\n", max_size=40))
+def test_email_scan_finds_what_the_reference_pattern_finds(text):
+    found = _REFERENCE.search(text)
+    assert email_address(text) == (found.group(0) if found else None)
+
+
+@settings(max_examples=10, deadline=1000)  # the backtracking search took 1.6 s per text
+@given(st.sampled_from(["@", "a@", "@a.", ".@", "+@"]), st.sampled_from("a-_é."))
+def test_email_scan_of_pathological_text_finishes_within_the_deadline(head, letter):
+    # Each text costs the former search 20,000² / 2 steps; the whole example, 50 of them.
+    for _ in range(50):  # none holds a local part, '@' and a dotted domain
+        assert email_address(head + letter * 19_999) is None
+
+
+# --- issue 14: one limit for every URL -------------------------------------------------------
+
+@pytest.mark.parametrize("link", [
+    "[het album](https://example.org/{})", "<https://example.org/{}>",
+    "[album](<https://example.org/{}>)", "[x](https://example.org/{} \"titel\")"])
+def test_a_body_link_longer_than_the_url_limit_is_refused_at_its_field(link):
+    address = link.format("a" * URL_MAX)
+    error = only_error({**BASE, "closing": f"Zie {address}."})
+    assert error["type"] == "url_too_long"
+    assert error["loc"][0] == "closing"
+    assert f"at most {URL_MAX} are allowed" in error["msg"]
+
+
+def test_a_link_is_measured_as_the_pdf_holds_it_percent_encoded():
+    # 60 characters as written, 9 bytes each once percent-encoded: 540 in the PDF.
+    error = only_error({**BASE, "closing": "[album](https://example.org/" + "€" * 60 + ")"})
+    assert error["type"] == "url_too_long"
+
+
+def test_a_body_link_at_the_url_limit_is_fine():
+    href = "https://example.org/" + "a" * (URL_MAX - len("https://example.org/"))
+    KnowledgeDay.model_validate({**BASE, "closing": f"[album]({href})"})
+
+
+# --- issue 14: every list has a maximum length -----------------------------------------------
+
+_ITEM = {"organisers": {"name": "O"}, "agenda": {"title": "A"}, "participants": {"name": "P"},
+         "chapters": {"title": "C", "body": "B"}, "theses": {"statement": "S", "body": "B"},
+         "untreated_theses": "U", "conclusions_points": "P", "photos": {"image": "a.png"},
+         "agenda_items": "I"}
+
+
+def _with_items(name: str, count: int) -> dict:
+    items = [_ITEM[name]] * count
+    if name == "organisers":
+        return with_(("event", "organisers"), items)
+    if name == "agenda_items":
+        return {**BASE, "agenda": [{"title": "A", "items": items}]}
+    if name == "conclusions_points":
+        return {**BASE, "conclusions": {"points": items}}
+    return {**BASE, name: items}
+
+
+@pytest.mark.parametrize("name", sorted(MAX_ITEMS))
+def test_every_list_has_a_maximum_length(name):
+    limit = MAX_ITEMS[name]
+    KnowledgeDay.model_validate(_with_items(name, limit))
+    error = only_error(_with_items(name, limit + 1))
+    assert error["type"] == "too_long"
+
+
+def test_the_list_limits_are_above_the_largest_benchmark_event():
+    # bench/synthetic.py's 5,000-page event: 4,494 theses and 11,556 participants.
+    assert MAX_ITEMS["theses"] > 4_494 and MAX_ITEMS["participants"] > 11_556
+
+
+@settings(max_examples=200, deadline=None)
+@given(destination=st.text(alphabet="aé€\U0001d11e&#;x<>\\ ()", min_size=1, max_size=60),
+       form=st.sampled_from(["[a]({})", "[a](<{}>)", "<https://{}>", "[a]( {} )",
+                             "[a](\n{})"]))
+def test_the_quick_look_for_long_links_misses_none_the_parser_finds(destination, form):
+    """A body whose links are all within URL_MAX may skip the Markdown parse; any body with a
+    longer link (as the PDF holds it) must be looked at."""
+    from kennisdag_pdf.model import _MAY_HOLD_LONG_LINK
+    from kennisdag_pdf.text import link_targets
+
+    body = "Zie " + form.format("https://example.org/" + destination * 9) + " hier."
+    if any(len(href) > URL_MAX for href in link_targets(body)):
+        assert _MAY_HOLD_LONG_LINK.search(body)
+
+
+def test_a_long_address_is_quoted_shortened():
+    error = only_error({**BASE, "closing": "a" * 5000 + "@example.org"})
+    assert error["type"] == "email_address" and len(error["msg"]) < 200

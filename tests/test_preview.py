@@ -76,3 +76,43 @@ def test_a_full_preview_removes_pages_that_no_longer_exist(brochure_en, tmp_path
     assert (folder / "k-p002.png").read_bytes() != b"old"
     assert (folder / "notes.png").exists() and (folder / "other-p040.png").exists()
     assert len(full.pages) == 12 and len(partial.pages) == 1
+
+
+def test_a_preview_holds_one_page_image_at_a_time(brochure_en, tmp_path, monkeypatch):
+    """Memory must not grow with the page count: each page is written as it is rendered and
+    only its thumbnail stays (1,386 pages at 150 dpi once took more than 6 GB)."""
+    import weakref
+
+    from kennisdag_pdf import preview
+
+    given: list[weakref.ref] = []
+    most = []
+    real = preview.rendered
+
+    def watched(*args, **kwargs):
+        for number, image in real(*args, **kwargs):
+            most.append(sum(ref() is not None for ref in given))
+            given.append(weakref.ref(image))
+            del image
+            yield number, given[-1]()
+
+    monkeypatch.setattr(preview, "rendered", watched)
+    shown = write_preview(brochure_en.pdf, tmp_path / "p", slug="k", dpi=20)
+    assert len(shown.pages) == 12 and max(most) == 0  # the last page was gone before the next
+
+
+def test_the_contact_sheet_of_a_long_event_stays_within_its_pixels():
+    from kennisdag_pdf.preview import SHEET_MAX_PIXELS, ContactSheet
+
+    a4 = (595.0, 842.0)
+    short, long = ContactSheet([a4] * 12), ContactSheet([a4] * 1400)
+    assert short.thumb_width == 180  # a brochure of ordinary length keeps full thumbnails
+    assert long.sheet.width * long.sheet.height <= SHEET_MAX_PIXELS
+    assert 24 <= long.thumb_width < 180
+    page = Image.new("RGB", (60, 85), (255, 255, 255))
+    for _ in range(1400):
+        long.add(page)
+    last = long.placed - 1
+    x = 12 + (last % 6) * long.cell_w
+    y = 12 + (last // 6) * long.cell_h
+    assert long.sheet.getpixel((x + 2, y + 2)) == (255, 255, 255)  # the last page is on it

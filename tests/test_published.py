@@ -177,3 +177,37 @@ def test_any_valid_text_survives_the_published_yaml(title, body, statement):
         return  # text the model refuses never reaches an archive
     reread = KnowledgeDay.model_validate(yaml.safe_load(published_yaml(day)))
     assert reread == day.model_copy(update={"participants": day.listed_participants})
+
+
+# --- issue 14: the published source holds only plain names -----------------------------------
+
+def test_odd_spellings_of_image_paths_publish_as_plain_names(tmp_path):
+    folder = tmp_path / "event"
+    shutil.copytree(DATA, folder)
+    source = folder / "example-en.yaml"
+    text = source.read_text(encoding="utf-8")
+    logos = [line.split("logo: ")[1] for line in text.splitlines() if "logo: " in line]
+    odd = {logos[0]: "./" + logos[0].replace("/", "//"),
+           logos[1]: logos[1].replace("assets/", "assets/../assets/./") + "/"}
+    for plain, spelled in odd.items():
+        text = text.replace(f"logo: {plain}", f"logo: {spelled}")
+    source.write_text(text, encoding="utf-8")
+    loaded = load(source)
+    published = publish(loaded)
+    for name, _ in published.files():
+        safe_relative(name)  # raises on anything but a plain relative name
+    assert set(logos) <= set(published.assets)
+    again, _ = published_event(loaded)
+    assert [o.logo for o in again.day.event.organisers] == \
+        [o.logo for o in loaded.day.event.organisers]
+
+
+def test_an_event_file_named_with_a_backslash_publishes_under_a_plain_name(tmp_path):
+    folder = tmp_path / "event"
+    shutil.copytree(DATA, folder)
+    odd = folder / "open\\data.yaml"
+    (folder / "example-en.yaml").rename(odd)
+    published = publish(load(odd))
+    assert published.name == "open-data.yaml"
+    safe_relative(published.name)
+    published_event(load(odd))  # the archive build's source loads back

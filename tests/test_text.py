@@ -197,3 +197,22 @@ def test_printed_links_carry_no_link_markup_and_report_their_addresses(style):
 def test_unsafe_links_are_not_reported_for_a_qr_code():
     [para] = text.body_paragraphs("[x](javascript:alert(1)) [y](ftp://a.b/c)", printed_links=True)
     assert para.urls == ()
+
+
+# --- issue 14: the link addresses a body holds, as the PDF will ---------------------------
+
+def test_link_targets_are_the_addresses_as_the_pdf_holds_them():
+    from kennisdag_pdf.text import link_targets
+
+    body = ("Zie [het album](<https://example.org/foto's é>) en <https://example.org/a>.\n\n"
+            "[mail](mailto:info@example.nl), [kapot](javascript:alert(1)) en [a] (b)")
+    # Percent-encoded as markdown-it normalises it; a javascript: link is no link at all.
+    assert link_targets(body) == ["https://example.org/foto's%20%C3%A9",
+                                  "https://example.org/a", "mailto:info@example.nl"]
+
+
+def test_text_without_brackets_or_angles_has_no_links_and_is_not_parsed(monkeypatch):
+    from kennisdag_pdf import text
+
+    monkeypatch.setattr(text, "_paragraphs", lambda _: pytest.fail("parsed"))
+    assert text.link_targets("Geen link: example.org/x, [a] (b)") == []

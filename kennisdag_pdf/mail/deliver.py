@@ -1,9 +1,9 @@
 """The send loop: every due recipient once, each step journaled before it is taken.
 
 Per recipient: the SMTP transaction is opened (MAIL, RCPT, DATA); just before the message data
-goes out the journal says `sending`; the server's answer then makes it `sent`, `failed`
-(5xx), `deferred` (4xx, or a connection lost before the data was complete) or `unknown` (the
-connection lost after it). A deferred recipient goes to the back of the queue, at most
+goes out the journal says `sending`; the server's answer then makes it `sent` (2xx), `failed`
+(5xx), `deferred` (4xx, or a connection lost before the final "." left) or `unknown` (the
+connection lost after it, or an answer that is none of these: see smtp.py). A deferred recipient goes to the back of the queue, at most
 ATTEMPTS_PER_RUN times; what is still deferred then waits for the next run.
 
 Temporary trouble (4xx, lost connections, a server that cannot be reached) is waited out
@@ -123,7 +123,7 @@ def send_mailing(journal: Journal, recipients: RecipientList, composer: Composer
             result.outcomes[outcome.state] = result.outcomes.get(outcome.state, 0) + 1
             log(f"{outcome.state:<8} {recipient.email}  {outcome.reply}")
             if outcome.connection_lost:
-                connection.close()
+                connection.drop()
                 connection = None
             if outcome.state != "deferred":
                 pacer.succeeded()  # the server answered for good, so it is working

@@ -6,9 +6,10 @@ of these states:
 
     pending ──► sending ──► sent
        │           ├──────► failed    permanent refusal (5xx): the server's reply is kept
-       │           ├──────► deferred  4xx, or the connection lost before the data was complete
-       │           └──────► unknown   the connection lost after the data (RFC 1047): the
-       │                              message may or may not have arrived
+       │           ├──────► deferred  4xx, or the connection lost before the final "." left
+       │           └──────► unknown   the connection lost after the data (RFC 1047), or an
+       │                              answer that is not 2xx, 4xx or 5xx: the message may or
+       │                              may not have arrived
        └──► failed | deferred         refused before the data (MAIL FROM, RCPT TO)
     deferred: as pending, and mailed again on the next run
     unknown ──► pending               only with --retry-unknown
@@ -26,11 +27,22 @@ PDF as sent.
 
 One sending run at a time: a run holds an exclusive flock on the journal file. The kernel
 releases it when the process ends, however it ends, so a killed run leaves no stale lock.
+
+A journal says what it is: PRAGMA application_id = APPLICATION_ID ('KDJN'; the archive's
+catalogue is 'KDCA'). Any other file given as the journal (the catalogue, another SQLite
+database, a file that is no database) is refused before a byte of it is changed: opening it
+as SQLite would already switch it to WAL. A journal written before application_id existed is
+known by its tables, and marked on its next sending run.
+
+A journal that cannot be written (disk full, an I/O error, a read-only folder) ends the run
+with the output's exit codes (74, 73) and the cause; it is never taken for a damaged
+journal, and a journal file this run created and could not set up is removed again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fcntl
 import os
 import sqlite3
@@ -39,7 +51,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..crashpoints import reached
-from ..errors import EXIT_DELIVERY_INCOMPLETE, BadInput, KennisdagError
+from ..errors import (EXIT_CANT_CREATE, EXIT_DELIVERY_INCOMPLETE, EXIT_IO, BadInput,
+                      KennisdagError, OutputError)
 from ..loader import display_name
 from .recipients import RecipientList
 
@@ -54,6 +67,10 @@ TRANSITIONS = {
     "unknown": ("sending",),
 }
 INTERRUPTED = "the run ended while this message was being sent; it may have arrived"
+APPLICATION_ID = 0x4B444A4E  # 'KDJN': a kennisdag mailing journal
+CATALOGUE_ID = 0x4B444341  # 'KDCA': the archive's catalogue (catalogue.py)
+_TABLES = {"mailing", "delivery"}  # a journal from before APPLICATION_ID: these and no others
+_SQLITE_MAGIC = b"SQLite format 3\0"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS mailing (
@@ -142,27 +159,38 @@ class Journal:
     @classmethod
     def open(cls, path: Path) -> Journal:
         name = display_name(path)
+        _refuse_other_files(path, name)  # before anything is opened for writing
+        created = False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            lock_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # addresses: private
+            try:  # addresses: private
+                lock_fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+                created = True
+            except FileExistsError:
+                lock_fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW)
         except OSError as exc:
-            raise BadInput.single(name, f"cannot open the journal: "
-                                        f"{(exc.strerror or str(exc)).lower()}; choose another "
-                                        f"place with --journal PATH") from None
+            raise _cannot_open(name, exc) from None
         try:
             fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _refuse_other_files(path, name)  # as it is now that no other run can change it
             connection = cls._connect(path, create=True)
         except BaseException as exc:
             os.close(lock_fd)
+            if created:
+                _remove_new_journal(path)
             if isinstance(exc, BlockingIOError):
                 raise JournalBusy(f"{name}: another 'mail --send' is using this journal; wait "
                                   f"for it to end (--status shows how far it is)") from None
             raise
         journal = cls(path, connection, lock_fd)
         try:
-            connection.executescript(_SCHEMA)
+            with journal._writing(started=False):
+                connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                connection.executescript(_SCHEMA)
         except BaseException:
             journal.close()
+            if created:
+                _remove_new_journal(path)
             raise
         journal.mailing = journal.latest()
         return journal
@@ -173,19 +201,25 @@ class Journal:
             raise BadInput.single(display_name(path), "no journal here: nothing was sent with "
                                                       "--send for this recipients file (or "
                                                       "give --journal PATH)")
+        _refuse_other_files(path, display_name(path))
         return cls(path, cls._connect(path, create=False), None)
 
     @staticmethod
     def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode={'rwc' if create else 'rw'}",
-                                     uri=True, isolation_level=None, timeout=10)
+        name = display_name(path)
+        try:
+            connection = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode={'rwc' if create else 'rw'}", uri=True,
+                isolation_level=None, timeout=10)
+        except sqlite3.Error as exc:
+            raise _journal_error(name, path, exc, started=False) from None
         try:
             connection.execute("PRAGMA journal_mode = WAL")  # a reader never blocks the run
             connection.execute("PRAGMA synchronous = FULL")  # a commit is on disk when it returns
             connection.execute("PRAGMA foreign_keys = ON")
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             connection.close()
-            raise BadInput.single(display_name(path), f"not a mailing journal: {exc}") from None
+            raise _journal_error(name, path, exc, started=False) from None
         return connection
 
     def close(self) -> None:
@@ -201,14 +235,27 @@ class Journal:
         self.close()
 
     @contextmanager
-    def _transaction(self):
-        self.db.execute("BEGIN IMMEDIATE")
+    def _writing(self, *, started: bool = True):
+        """SQLite's failures to write, as the user's cause: a full disk is not a bug."""
         try:
             yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise _journal_error(self.name, self.path, exc, started=started) from None
+
+    @contextmanager
+    def _transaction(self):
+        with self._writing():
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                if self.db.in_transaction:
+                    try:
+                        self.db.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass  # SQLite rolled back itself (a full disk, an I/O error)
+                raise
+            self.db.execute("COMMIT")
 
     # --- beginning or resuming a mailing -------------------------------------------------
 
@@ -343,3 +390,115 @@ class Journal:
                                           "WHERE mailing_id = ? GROUP BY state",
                                           (self.mailing.id,)))
         return counts
+
+
+# --- what the file is, and what went wrong with it -------------------------------------
+
+
+def _refuse_other_files(path: Path, name: str) -> None:
+    """Refuse a file that is not a mailing journal, reading it only: a missing or empty file
+    becomes one; a journal is known by its application_id or, written before it, its tables."""
+    try:
+        with open(path, "rb", opener=lambda p, f: os.open(p, f | os.O_NOFOLLOW)) as handle:
+            header = handle.read(100)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise BadInput.single(name, "is a symbolic link; give the journal itself with "
+                                        "--journal PATH") from None
+        raise _cannot_open(name, exc) from None
+    if not header:
+        return
+    if not header.startswith(_SQLITE_MAGIC) or len(header) < 100:
+        raise BadInput.single(name, "not a mailing journal (not an SQLite database); give "
+                                    "the journal's own path with --journal, or a new one")
+    application_id, tables = _identity(path)  # read through SQLite: its WAL may hold them
+    if application_id is None:
+        raise BadInput.single(name, "not a mailing journal, or a damaged one (SQLite cannot "
+                                    "read it); give the journal's own path with --journal")
+    if application_id == APPLICATION_ID:
+        return
+    if application_id == CATALOGUE_ID:
+        raise BadInput.single(name, "is the archive's catalogue, not a mailing journal; give "
+                                    "the journal another path with --journal")
+    # Without application_id: a journal from before it has its tables and no others (or none:
+    # a journal whose first run died while setting it up).
+    if application_id != 0 or tables not in (set(), _TABLES):
+        raise BadInput.single(name, "not a mailing journal (another SQLite database); give "
+                                    "the journal's own path with --journal, or a new one")
+
+
+def _identity(path: Path) -> tuple[int | None, set[str] | None]:
+    """(application_id, table names) of an SQLite file, opened read-only; None where
+    SQLite cannot tell."""
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None, None
+    try:
+        application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+        tables = {row[0] for row in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error:
+        return None, None
+    finally:
+        connection.close()
+    return application_id, tables
+
+
+def _remove_new_journal(path: Path) -> None:
+    """This run made the file and could not set it up: nothing of it is anybody's."""
+    for leftover in (path, path.with_name(path.name + "-wal"),
+                     path.with_name(path.name + "-shm")):
+        try:
+            leftover.unlink()
+        except OSError:
+            pass
+
+
+def _cannot_open(name: str, exc: OSError) -> KennisdagError:
+    reason = (exc.strerror or str(exc)).lower()
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return OutputError(f"{name}: cannot create the journal: no space left on the device; "
+                           f"nothing was sent", EXIT_IO)
+    return OutputError(f"{name}: cannot open the journal: {reason}; choose another place with "
+                       f"--journal PATH; nothing was sent", EXIT_CANT_CREATE)
+
+
+# SQLite's primary result codes (sqlite3.h)
+_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CORRUPT = 8, 10, 11
+_SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 13, 14, 26
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+_LOW_SPACE = 1024 * 1024  # bytes free under which a failed write is put down to a full disk
+
+
+def _journal_error(name: str, path: Path, exc: sqlite3.Error, *,
+                   started: bool = True) -> KennisdagError:
+    """A failure of SQLite on the journal, as the user's cause and exit code. A write that
+    failed mid-run leaves the last step on disk as it was: `sending` still means `unknown`."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    after = ("; the journal has every step before it: free some space and rerun the same "
+             "command to resume" if started else "; nothing was sent")
+    if code == _SQLITE_FULL or (code == _SQLITE_IOERR and _disk_nearly_full(path)):
+        return OutputError(f"{name}: the journal cannot be written: no space left on the "
+                           f"device{after}", EXIT_IO)
+    if code == _SQLITE_IOERR:
+        return OutputError(f"{name}: the journal cannot be written: {exc}{after}", EXIT_IO)
+    if code in (_SQLITE_READONLY, _SQLITE_CANTOPEN):
+        return OutputError(f"{name}: the journal cannot be written here ({exc}); choose another "
+                           f"place with --journal PATH", EXIT_CANT_CREATE)
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return JournalBusy(f"{name}: the journal is locked by another program ({exc}); try "
+                           f"again when it is done")
+    if code in (_SQLITE_NOTADB, _SQLITE_CORRUPT):
+        return BadInput.single(name, f"not a mailing journal, or a damaged one: {exc}")
+    raise exc
+
+
+def _disk_nearly_full(path: Path) -> bool:
+    try:
+        usage = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return usage.f_bavail * usage.f_frsize < _LOW_SPACE

@@ -16,17 +16,24 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import BadInput, Problem
+from ..errors import MAX_REPORTED, BadInput, Problem
 from ..i18n import LANGUAGES
 from .headers import control_problem, header_problem
 from .inputs import read_text
 
 COLUMNS = ("name", "email", "language", "salutation")
 REQUIRED = ("name", "email")
-MAX_CSV_BYTES = 20 * 1024 * 1024  # about 200,000 recipients
+MAX_CSV_BYTES = 20 * 1024 * 1024
+# A knowledge day has tens to hundreds of participants; a list past these is the wrong file,
+# and reading it out would cost a minute and gigabytes (a million rows, a problem in each).
+MAX_RECIPIENTS = 50_000  # rows: checking each address costs about 50 µs
+MAX_LINE_CHARS = 10_000  # a name, an address and a salutation take a few hundred
+_LONG_LINE = re.compile(r"[^\n]{%d,}" % (MAX_LINE_CHARS + 1))
 
 
 @dataclass(frozen=True)
@@ -52,13 +59,28 @@ class RecipientList:
 
 def read_recipients(path: Path) -> RecipientList:
     name, raw, text = read_text(path, kind="recipients CSV file", limit=MAX_CSV_BYTES)
+    long_line = _LONG_LINE.search(text)
+    if long_line:
+        raise BadInput.single(name, f"a line of more than {MAX_LINE_CHARS:,} characters; a "
+                                    f"recipient's line is far shorter: is it the right file?",
+                              line=text.count("\n", 0, long_line.start()) + 1)
     rows = _rows(text, name)
     header_line, header = next(rows, (1, []))
     columns = _columns(header, header_line, name)
     problems: list[Problem] = []
     recipients: list[Recipient] = []
     seen: dict[str, int] = {}
-    for line, row in rows:
+    listed = list(itertools.islice(rows, MAX_RECIPIENTS + 1))  # counted before any check
+    if len(listed) > MAX_RECIPIENTS:
+        raise BadInput.single(name, f"more than {MAX_RECIPIENTS:,} recipients; a knowledge "
+                                    f"day's list is far shorter: is it the right file?",
+                              line=listed[-1][0])
+    for line, row in listed:
+        if len(problems) >= MAX_REPORTED - 1:  # the rest would not be shown: stop reading
+            problems.append(Problem(0, 0, "", f"stopped at line {line} after "
+                                              f"{len(problems)} problems: is it the right file?",
+                                    name))
+            break
         recipient = _recipient(columns, row, line, name, problems)
         if recipient is None:
             continue
@@ -87,6 +109,11 @@ def _rows(text: str, name: str):
                 yield line, row
             line = reader.line_num + 1  # a quoted field may span lines
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            # only a quote never closed makes a field that long, once no line is
+            raise BadInput.single(name, f"a quoted field runs on for more than "
+                                        f"{csv.field_size_limit() // 1024} kB: is a quote (\") "
+                                        f"in this row never closed?", line=line) from None
         raise BadInput.single(name, f"not a valid CSV row: {exc}", line=reader.line_num) from None
 
 

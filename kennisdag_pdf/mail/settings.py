@@ -34,6 +34,7 @@ from .texts import DERIVED, MAIL_TEXTS, PLACEHOLDERS
 
 FILE_NAME = "mail.yaml"
 MAX_SETTINGS_BYTES = 1024 * 1024
+MAX_DEPTH = 4  # the format needs 2 levels; 2 more get a message about the structure instead
 ADDRESS_KEYS = ("from", "reply_to")
 HEADER_TEXTS = ("subject", "salutation", "attachment")  # one line each; the body has many
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
@@ -62,6 +63,7 @@ def read_settings(folder: Path) -> MailSettings:
         return MailSettings()
     name, _, text = read_text(path, kind="mail settings file", limit=MAX_SETTINGS_BYTES)
     _refuse_control_characters(text, name)
+    _refuse_deep_nesting(text, name)
     try:
         data = yaml.safe_load(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -86,6 +88,25 @@ def _refuse_control_characters(text: str, name: str) -> None:
         problem = None if ch in "\n\r\t" else control_problem(ch)
         if problem:
             raise BadInput.single(name, problem, line=text.count("\n", 0, index) + 1)
+
+
+def _refuse_deep_nesting(text: str, name: str) -> None:
+    """Before composing, which recurses once per level (5,000 levels: RecursionError). The
+    parser's events come without recursion; the first level past MAX_DEPTH stops it."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise BadInput.single(name, f"nested far too deep for mail settings (they "
+                                                f"need {MAX_DEPTH - 2} levels: a language, "
+                                                f"then its texts)",
+                                          line=event.start_mark.line + 1)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        pass  # reported, located, by the parse that follows
 
 
 def parse_address(text: str) -> tuple[Address | None, str | None]:

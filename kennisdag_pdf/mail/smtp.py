@@ -9,15 +9,25 @@ Certificates are checked against the system's CAs, or only those of --cafile.
 The message data is sent by hand rather than with smtplib's sendmail, to know which side of
 the final "." a broken connection fell on: before it, the server discards the message
 (deferred, mail again); after it, the server may have accepted the message and its answer is
-lost (unknown, RFC 1047), so it must not be mailed again without the organiser's say.
+lost (unknown, RFC 1047), so it must not be mailed again without the organiser's say. The
+reply to the final "." is judged strictly: 2xx sent, 4xx deferred, 5xx failed; anything else
+(1xx, 3xx, text that is no SMTP reply, a reply cut off) leaves the message unknown, since a
+server that says something we cannot read may well have kept it.
+
+Replies are read by our own reader (_BoundedSMTP), not smtplib's, which keeps every line of
+an endless multi-line reply: a reply has at most MAX_REPLY_LINES lines of MAX_REPLY_LINE
+bytes and must be complete within the session's timeout. A reply over those bounds is a
+protocol error that ends the session: deferred before the final "." was sent, unknown after.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
+import select
 import smtplib
 import ssl
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +80,111 @@ class Outcome:
 _TOO_LARGE = re.compile(r"5\.(3\.4|2\.3)\b")
 
 
+# One reply: RFC 5321 4.5.3.1.5 allows 512 octets a line; EHLO, the longest reply in practice,
+# has one line per extension (about 20). Four times either is a generous ceiling.
+MAX_REPLY_LINE = 2048  # bytes, CRLF included
+MAX_REPLY_LINES = 100
+_REPLY_LINE = re.compile(rb"([1-5][0-9][0-9])([ -]|\r?\n\Z)")
+
+
+class ProtocolError(smtplib.SMTPServerDisconnected):
+    """The server broke the protocol (a reply too long or too slow, replies out of step): the
+    session is closed. An OSError, as a lost connection is, and judged like one."""
+
+
+class _BoundedSMTP(smtplib.SMTP):
+    """smtplib's session with a reply reader that bounds a reply's lines, bytes and time, and
+    can tell whether the server has said (or hung up) anything that was not asked for."""
+
+    _buffer = b""
+    _buffered_from = None  # the socket the buffer was read from (STARTTLS replaces it)
+
+    def getreply(self):
+        if self._buffered_from is not self.sock:
+            self._buffer, self._buffered_from = b"", self.sock
+        deadline = time.monotonic() + (self.timeout if isinstance(self.timeout, (int, float))
+                                       else 60.0)
+        texts: list[bytes] = []
+        code = None
+        try:
+            while True:
+                line = self._read_line(deadline)
+                match = _REPLY_LINE.match(line)
+                if match is None:  # not an SMTP reply: as smtplib, code -1 and the text
+                    return -1, line.strip()
+                if code is not None and int(match.group(1)) != code:
+                    raise ProtocolError("the server's reply changes its code midway")
+                code = int(match.group(1))
+                texts.append(line[4:].strip(b" \t\r\n"))
+                if match.group(2) != b"-":
+                    return code, b"\n".join(texts)
+                if len(texts) >= MAX_REPLY_LINES:
+                    raise ProtocolError(f"the server's reply runs past {MAX_REPLY_LINES} lines")
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            if self.sock is not None:
+                self.sock.settimeout(self.timeout)
+
+    def _read_line(self, deadline: float) -> bytes:
+        while True:
+            end = self._buffer.find(b"\n", 0, MAX_REPLY_LINE)
+            if end >= 0:
+                line, self._buffer = self._buffer[:end + 1], self._buffer[end + 1:]
+                return line
+            if len(self._buffer) >= MAX_REPLY_LINE:
+                raise ProtocolError(f"a line of the server's reply runs past "
+                                    f"{MAX_REPLY_LINE} bytes")
+            remaining = deadline - time.monotonic()
+            if self.sock is None:
+                raise smtplib.SMTPServerDisconnected("not connected")
+            if remaining <= 0:
+                raise ProtocolError("the server's reply did not come in time")
+            self.sock.settimeout(remaining)
+            try:
+                chunk = self.sock.recv(4096)
+            except TimeoutError:
+                raise ProtocolError("the server's reply did not come in time") from None
+            except OSError as exc:  # worded as smtplib words them
+                raise smtplib.SMTPServerDisconnected(f"Connection unexpectedly closed: "
+                                                     f"{_describe(exc)}") from None
+            if not chunk:
+                raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+            self._buffer += chunk
+
+    def unasked(self) -> bool:
+        """Has the server sent anything (or hung up) since its last reply was read? A server
+        out of step: what we would read next is not the answer to what we send next."""
+        if self._buffer and self._buffered_from is self.sock:
+            return True
+        if self.sock is None:
+            return True
+        try:
+            readable, _, _ = select.select([self.sock], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        if not readable and not (isinstance(self.sock, ssl.SSLSocket) and self.sock.pending()):
+            return False
+        # Readable may be only TLS housekeeping (a TLS 1.3 session ticket): look, not wait.
+        self.sock.settimeout(0)
+        try:
+            chunk = self.sock.recv(4096)
+        except (ssl.SSLWantReadError, BlockingIOError):
+            return False
+        except OSError:
+            return True  # reset: the server is gone
+        finally:
+            self.sock.settimeout(self.timeout)
+        if chunk:
+            self._buffer, self._buffered_from = chunk, self.sock
+        return True  # what it said, or that it hung up
+
+
+class _BoundedSMTP_SSL(_BoundedSMTP, smtplib.SMTP_SSL):
+    pass
+
+
 SSL_PORT = 465  # RFC 8314: submission with TLS from the first byte
 
 
@@ -98,12 +213,20 @@ class Connection:
     def __init__(self, server: Server) -> None:
         self.server = server
         self.smtp = _open(server)
+        self.in_data = False  # between the go-ahead to DATA and the reply to the final "."
 
     def close(self) -> None:
+        if self.in_data:  # a QUIT now would be taken as message text, and wait for an answer
+            self.drop()
+            return
         try:
             self.smtp.quit()
         except (OSError, smtplib.SMTPException):
             self.smtp.close()
+
+    def drop(self) -> None:
+        """End a session gone wrong without QUIT, whose answer could be as long in coming."""
+        self.smtp.close()
 
     def size_limit(self) -> int | None:
         """The largest message the server takes (its SIZE extension), if it says."""
@@ -114,40 +237,73 @@ class Connection:
                     before_data: Callable[[], None]) -> Outcome:
         """MAIL, RCPT, DATA; before_data() runs when only the message itself is left to send,
         which is the last moment at which a failure certainly leaves it undelivered."""
+        # Each command is sent only to a server that has said nothing unasked since its last
+        # reply: otherwise every reply read from then on answers the command before it.
+        out_of_step = Outcome("deferred", "the server said more than it was asked before the "
+                                          "message was sent", connection_lost=True)
         try:
+            if self.smtp.unasked():
+                return out_of_step
             code, reply = self.smtp.mail(sender)
-            if code >= 500:
+            if 500 <= code < 600:
                 raise ServerRefused(f"{self.server.where}: the server refuses the sender "
                                     f"{sender}: {_text(code, reply)}")
             if code != 250:
                 return self._refused(code, reply)
+            if self.smtp.unasked():
+                return out_of_step
             code, reply = self.smtp.rcpt(recipient)
             if code not in (250, 251):
                 return self._refused(code, reply)
+            if self.smtp.unasked():
+                return out_of_step
             code, reply = self.smtp.docmd("DATA")
             if code != 354:
                 return self._refused(code, reply)
+            self.in_data = True
         except OSError as exc:  # smtplib's errors are OSErrors too
             return Outcome("deferred", f"connection lost before the message was sent: "
                                        f"{_describe(exc)}", connection_lost=True)
+        if self.smtp.unasked():  # the next reply read would not answer our message
+            return out_of_step
         before_data()
+        # The final "." goes out on its own, after a look at whether the server hung up (or
+        # spoke out of turn) while the rest went: then the "." never left, and without it no
+        # server keeps a message. Only once it has been handed over is the outcome uncertain.
         try:
             self.smtp.send(_dot_stuffed(data))
         except OSError as exc:
             return Outcome("deferred", f"connection lost while the message was being sent: "
                                        f"{_describe(exc)}", connection_lost=True)
+        if self.smtp.unasked():
+            return Outcome("deferred", "the server hung up (or answered) before the end of the "
+                                       "message was sent", connection_lost=True)
+        try:
+            self.smtp.send(END_OF_DATA)
+        except OSError as exc:
+            return Outcome("deferred", f"connection lost before the end of the message was "
+                                       f"sent: {_describe(exc)}", connection_lost=True)
         try:
             code, reply = self.smtp.getreply()
+            self.in_data = False
+        except ProtocolError as exc:
+            return Outcome("unknown", f"{exc} after the message was sent: it may have arrived",
+                           connection_lost=True)
         except OSError:
             return Outcome("unknown", LOST_AFTER_DATA, connection_lost=True)
         outcome = _judged(code, reply)
+        if outcome.state == "unknown":  # a server that says what it should not: start afresh
+            return Outcome(outcome.state, outcome.reply, connection_lost=True)
         if outcome.state == "failed" and _TOO_LARGE.match(outcome.reply[4:]):
             return Outcome(outcome.state, outcome.reply, too_large=True)
         return outcome
 
     def _refused(self, code: int, reply: bytes) -> Outcome:
-        """A refusal before the data: end the transaction so the session can go on."""
-        outcome = _judged(code, reply)
+        """A refusal before the data: end the transaction so the session can go on. Nothing
+        can have been delivered yet: 5xx fails the recipient, anything else defers them."""
+        outcome = Outcome("failed" if 500 <= code < 600 else "deferred", _text(code, reply))
+        if not (400 <= code < 600):  # no refusal a server should give: the session is unsure
+            return Outcome(outcome.state, outcome.reply, connection_lost=True)
         if code == 421:  # the server is closing the session
             return Outcome(outcome.state, outcome.reply, connection_lost=True)
         try:
@@ -158,11 +314,16 @@ class Connection:
 
 
 def _judged(code: int, reply: bytes) -> Outcome:
-    if code == 250:
+    """The reply to the final ".": only a 4xx says the message was not taken and may be sent
+    again; what is neither 2xx, 4xx nor 5xx is unknown, never a reason to send again."""
+    if 200 <= code < 300:
         return Outcome("sent", _text(code, reply))
+    if 400 <= code < 500:
+        return Outcome("deferred", _text(code, reply))
     if 500 <= code < 600:
         return Outcome("failed", _text(code, reply))
-    return Outcome("deferred", _text(code, reply))  # 4xx, and what no server should say
+    return Outcome("unknown", f"{_text(code, reply)}: not an answer to a message; it may have "
+                              f"arrived")
 
 
 def _text(code: int, reply: bytes) -> str:
@@ -174,13 +335,16 @@ def _describe(exc: BaseException) -> str:
     return (getattr(exc, "strerror", None) or str(exc)).strip() or type(exc).__name__
 
 
+END_OF_DATA = b".\r\n"
+
+
 def _dot_stuffed(data: bytes) -> bytes:
-    """The message as DATA sends it (RFC 5321 4.5.2): a line's leading dot doubled, then the
-    lone dot that ends it."""
+    """The message as DATA sends it (RFC 5321 4.5.2): a line's leading dot doubled, ending in
+    CRLF; END_OF_DATA follows it."""
     stuffed = re.sub(rb"(?m)^\.", b"..", data)
     if not stuffed.endswith(b"\r\n"):
         stuffed += b"\r\n"
-    return stuffed + b".\r\n"
+    return stuffed
 
 
 def _open(server: Server) -> smtplib.SMTP:
@@ -207,10 +371,10 @@ def _greeted(server: Server) -> smtplib.SMTP:
     context = None if server.tls == "none" else ssl.create_default_context(
         cafile=str(server.cafile) if server.cafile else None)
     if server.tls == "ssl":
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(server.host, server.port, context=context,
+        smtp: _BoundedSMTP = _BoundedSMTP_SSL(server.host, server.port, context=context,
                                               timeout=server.timeout)
     else:
-        smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
+        smtp = _BoundedSMTP(server.host, server.port, timeout=server.timeout)
     try:
         smtp.ehlo_or_helo_if_needed()
         if server.tls == "starttls":
