@@ -6,8 +6,10 @@ a traceback appears only for a bug, and only with --debug.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
+import logging
 import os
 import sys
 import time
@@ -491,8 +493,12 @@ PdfFile = Annotated[Path, typer.Argument(help="A PDF made by kennisdag-pdf build
 
 def _read_pdf(path: Path) -> bytes:
     from .loader import display_name, read_input
+    from .pdfin import MAX_PDF_BYTES
+    from .profiles import human_size
 
-    return read_input(path, display_name(path), kind="PDF file", limit=None)
+    return read_input(path, display_name(path), kind="PDF file", limit=MAX_PDF_BYTES,
+                      too_big=lambda size, limit: f"is {human_size(size)}, over the "
+                      f"{human_size(limit)} a PDF to check, impose or extract may have")
 
 
 @app.command()
@@ -940,6 +946,32 @@ def schema() -> None:
     _guard(run)
 
 
+def run(argv: list[str], *, stdout=None, stderr=None) -> int:
+    """One command, in process: everything main() does except what belongs to a process
+    (the memory ceiling on foreign PDFs, leaving with os._exit). It prints to the streams
+    given (default: the process's own) and returns the exit status; the next run starts from
+    the same state."""
+    # Libraries log what they repair or doubt (fontTools of a damaged font's dates, pikepdf
+    # of an XMP packet) through Python's last-resort handler, straight onto the user's
+    # terminal; our own checks decide about the file and say it in one line.
+    if not logging.getLogger().handlers:
+        logging.getLogger().addHandler(logging.NullHandler())
+    with contextlib.redirect_stdout(stdout or sys.stdout), \
+            contextlib.redirect_stderr(stderr or sys.stderr):
+        try:
+            _command_line(argv)
+        except SystemExit as exc:
+            code = exc.code
+        else:
+            code = 0
+        finally:
+            _state.update(debug=False, quiet=False, verbose=False)
+        if code is not None and not isinstance(code, int):
+            print(code, file=sys.stderr)  # what Python does with sys.exit("message")
+            code = 1
+    return code or 0
+
+
 def main() -> None:
     """The console script: usage errors become one line, like every other error.
 
@@ -949,26 +981,18 @@ def main() -> None:
     outputs are renamed into place, files closed, the mail journal synced at every step.
     """
     _console["memory_ceiling"] = True
-    try:
-        _command_line()
-    except SystemExit as exc:
-        code = exc.code
-    else:
-        code = 0
-    if code is not None and not isinstance(code, int):
-        print(code, file=sys.stderr)  # what Python does with sys.exit("message")
-        code = 1
+    code = run(sys.argv[1:])
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):  # a reader that went away, a stream already closed
             pass
-    os._exit(code or 0)
+    os._exit(code)
 
 
-def _command_line() -> None:
+def _command_line(argv: list[str]) -> None:
     try:
-        code = app(prog_name="kennisdag-pdf", standalone_mode=False)
+        code = app(args=argv, prog_name="kennisdag-pdf", standalone_mode=False)
     except typer.TyperException as exc:  # the command line itself is wrong
         ctx = getattr(exc, "ctx", None)
         if type(exc).__name__ == "NoArgsIsHelpError" or not hasattr(exc, "format_message"):

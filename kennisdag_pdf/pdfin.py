@@ -41,6 +41,9 @@ CACHED_FORM_TOKENS = 2_000
 CACHED_FORMS = 200
 MAX_SECONDS = 300.0  # a walk that is still going after this is treated as too complex
 MEMORY_CEILING = 2 * 1024 ** 3  # address space of a console run on a foreign PDF (cli.main)
+# The whole file is read into memory before the child is forked: a quarter of the ceiling,
+# far above any brochure (the 2011 print file is 0.5 MB).
+MAX_PDF_BYTES = 512 * 1024 ** 2
 
 TOO_COMPLEX = "is too complex to check"
 # Token boundaries: whitespace and delimiters. Counting them bounds the number of tokens qpdf

@@ -61,16 +61,23 @@ class Published:
 def publish(loaded: LoadedEvent) -> Published:
     assets = {rel: clean_image(asset.data, asset.format)
               for rel, asset in sorted(loaded.images.items())}
-    return Published(published_name(loaded.source), published_yaml(loaded.day), assets)
+    return Published(published_name(loaded.source, taken=assets), published_yaml(loaded.day),
+                     assets)
 
 
-def published_name(source: Path) -> str:
+def published_name(source: Path, taken=()) -> str:
     """The event file's name in the published source: a plain name that every system can
     write back. A backslash is an ordinary character of a Linux file name but a separator on
-    Windows (and refused by safe_relative), so it becomes a hyphen."""
-    if source.suffix not in (".yaml", ".yml"):
-        return "event.yaml"
-    return source.name.replace("\\", "-")
+    Windows (and refused by safe_relative), so it becomes a hyphen. A name that an image of
+    the source already has (an image called event.yaml beside an event file called
+    event.txt) gets a number."""
+    name = source.name.replace("\\", "-") if source.suffix in (".yaml", ".yml") else "event.yaml"
+    stem, suffix = name.rsplit(".", 1)
+    number = 2
+    while name in taken:
+        name = f"{stem}-{number}.{suffix}"
+        number += 1
+    return name
 
 
 def published_event(loaded: LoadedEvent) -> tuple[LoadedEvent, Published]:

@@ -92,7 +92,7 @@ def test_the_command_leaves_with_its_exit_code_and_everything_printed(raised, co
     # main() skips Python's teardown (os._exit): its streams must still reach the reader, and
     # sys.exit's codes mean what they mean in Python.
     script = ("import sys; from kennisdag_pdf import cli\n"
-              "def fake():\n"
+              "def fake(argv):\n"
               "    sys.stdout.write('x' * 100_000)\n"
               f"    if {raised} is not None: raise {raised}\n"
               "cli._command_line = fake\n"
@@ -256,3 +256,19 @@ def test_the_status_line_is_silent_when_piped(monkeypatch):
     progress(12)
     progress.done()
     assert piped.getvalue() == ""
+
+
+def test_a_library_that_logs_prints_nothing_on_the_users_terminal(print_2011):
+    # fontTools warns of a damaged font's dates while a PDF/A is validated; without a handler
+    # of ours Python's last-resort handler would print it between our one-line messages.
+    script = ("import logging, sys; from kennisdag_pdf import cli, preflight\n"
+              "from kennisdag_pdf.errors import BadInput\n"
+              "def noisy(*args, **kwargs):\n"
+              "    logging.getLogger('fontTools.ttLib').warning('timestamp out of range')\n"
+              "    raise BadInput.single('file.pdf', 'refused after the warning')\n"
+              "preflight.preflight = noisy\n"
+              f"sys.argv = ['kennisdag-pdf', 'check', {str(print_2011.path)!r}]\n"
+              "cli.main()\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stderr) == (2, "file.pdf: refused after the warning\n")

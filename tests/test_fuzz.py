@@ -134,18 +134,18 @@ def _pdf_fuzz(seeds: dict[str, bytes], command: list[str], examples: int) -> Non
 def test_check_gives_a_bounded_answer_to_damaged_pdfs(outputs):
     seeds = {"print": outputs["print"], "print-uncompressed": _uncompressed(outputs["print"]),
              "booklet-uncompressed": _uncompressed(outputs["booklet"])}
-    _pdf_fuzz(seeds, ["check", "{pdf}"], examples=90)
+    _pdf_fuzz(seeds, ["check", "{pdf}"], examples=200)
 
 
 def test_impose_gives_a_bounded_answer_to_damaged_pdfs(outputs):
     seeds = {"print": outputs["print"], "print-uncompressed": _uncompressed(outputs["print"])}
-    _pdf_fuzz(seeds, ["impose", "{pdf}", "-o", "{out}"], examples=70)
+    _pdf_fuzz(seeds, ["impose", "{pdf}", "-o", "{out}"], examples=150)
 
 
 def test_extract_gives_a_bounded_answer_to_damaged_archives(outputs):
     seeds = {"archive": outputs["archive"],
              "archive-uncompressed": _uncompressed(outputs["archive"])}
-    _pdf_fuzz(seeds, ["extract", "{pdf}", "-o", "{out}"], examples=70)
+    _pdf_fuzz(seeds, ["extract", "{pdf}", "-o", "{out}"], examples=150)
 
 
 def test_validate_gives_a_bounded_answer_to_damaged_event_files(tmp_path):
@@ -158,7 +158,7 @@ def test_validate_gives_a_bounded_answer_to_damaged_event_files(tmp_path):
 
     from hypothesis import strategies as st
 
-    @fuzz_settings(150)
+    @fuzz_settings(300)
     @given(text=st.sampled_from(seeds).flatmap(mutated_yaml))
     def run(text: str) -> None:
         event = tmp_path / f"event-{next(counter)}.yaml"

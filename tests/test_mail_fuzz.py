@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 
 import pytest
@@ -32,7 +33,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from mail_helpers import LOOPBACK, write_recipients
 
-from fuzzing import fuzz_settings
+from fuzzing import FUZZ_SECONDS, fuzz_settings
 from kennisdag_pdf.errors import KennisdagError
 from kennisdag_pdf.mail.deliver import Pacing, send_mailing
 from kennisdag_pdf.mail.journal import Journal, default_path
@@ -234,7 +235,11 @@ def test_nobody_is_mailed_twice_whatever_the_server_says(tmp_path_factory):
     settings = type(settings)(settings, stateful_step_count=RERUNS)
     NeverTwice.server = ScriptedServer()
     NeverTwice.server.start()
+    deadline = time.monotonic() + FUZZ_SECONDS  # make fuzz: fresh rounds until time is up
     try:
-        run_state_machine_as_test(NeverTwice, settings=settings)
+        while True:
+            run_state_machine_as_test(NeverTwice, settings=settings)
+            if time.monotonic() >= deadline:
+                break
     finally:
         NeverTwice.server.stop()

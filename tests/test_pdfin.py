@@ -390,3 +390,21 @@ def test_the_module_caps_apply_to_budgets_made_later(monkeypatch):
     monkeypatch.setattr(pdfin, "MAX_SECONDS", 7.0)
     monkeypatch.setattr(pdfin, "MAX_OPERATIONS", 1000)
     assert (Budget().seconds, Budget().operations) == (7.0, 1000)
+
+
+@pytest.mark.parametrize("command", [["check"], ["impose", "-o", "sheets.pdf"],
+                                     ["extract", "-o", "source"]])
+def test_a_pdf_over_the_size_limit_is_refused_without_being_read(tmp_path, monkeypatch,
+                                                                  command):
+    from typer.testing import CliRunner
+
+    from kennisdag_pdf import cli, pdfin
+
+    huge = tmp_path / "huge.pdf"
+    with huge.open("wb") as sparse:  # no byte of it is ever written or read
+        sparse.truncate(pdfin.MAX_PDF_BYTES + 1)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli.app, [command[0], str(huge), *command[1:]])
+    assert result.exit_code == 2, result.output
+    assert "over the 512.0 MB a PDF to check, impose or extract may have" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["huge.pdf"]

@@ -211,3 +211,24 @@ def test_an_event_file_named_with_a_backslash_publishes_under_a_plain_name(tmp_p
     assert published.name == "open-data.yaml"
     safe_relative(published.name)
     published_event(load(odd))  # the archive build's source loads back
+
+
+@pytest.mark.parametrize("event_name, image_name, expected", [
+    ("day.txt", "event.yaml", "event-2.yaml"),           # no .yaml suffix: event.yaml is taken
+    ("open\\data.yaml", "open-data.yaml", "open-data-2.yaml"),  # the backslash's hyphen is taken
+])
+def test_the_event_file_never_takes_the_name_of_one_of_its_images(tmp_path, event_name,
+                                                                  image_name, expected):
+    folder = tmp_path / "event"
+    shutil.copytree(DATA, folder)
+    text = (folder / "example-en.yaml").read_text(encoding="utf-8")
+    logo = "assets/havenburg-logo.png"
+    assert logo in text
+    shutil.copyfile(folder / logo, folder / image_name)  # a PNG that happens to have this name
+    (folder / event_name).write_text(text.replace(logo, image_name, 1), encoding="utf-8")
+    published = publish(load(folder / event_name))
+    assert published.name == expected
+    assert image_name in published.assets
+    assert len({name for name, _ in published.files()}) == len(published.files())
+    rebuilt, _ = published_event(load(folder / event_name))  # what the archive build renders
+    assert image_name in rebuilt.images
