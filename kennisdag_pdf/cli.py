@@ -20,9 +20,11 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__
-from .i18n import LANGUAGES
 from .errors import (EXIT_BAD_INPUT, EXIT_CANT_CREATE, EXIT_INTERNAL, EXIT_INTERRUPTED,
                      EXIT_PREFLIGHT, BadInput, KennisdagError, OutputError)
+from .i18n import LANGUAGES
+from .paper import TRIM_SIZES
+from .profiles import PROFILES
 
 # A command allocates millions of small objects that live until it ends (the libraries it
 # imports, the model, the flowables, the PDF's objects). Python's collector looks for cycles
@@ -37,93 +39,6 @@ app = typer.Typer(
 )
 
 _state = {"debug": False, "quiet": False, "verbose": False}
-# Set by main() only: a console run does its work on a foreign PDF in a child process with a
-# memory ceiling; a test process is never capped and works in process.
-_console = {"memory_ceiling": False}
-
-
-class _ChildRefused(KennisdagError):
-    """What the child process reported, as the error it raised there."""
-
-    def __init__(self, lines: list[str], exit_code: int) -> None:
-        super().__init__(lines[0] if lines else "")
-        self._lines = lines
-        self.exit_code = exit_code
-
-    def lines(self) -> list[str]:
-        return self._lines
-
-
-def _foreign_pdf_work(name: str, work):
-    """Work on a PDF someone handed us. From the console it runs in a child process under
-    pdfin.MEMORY_CEILING (RLIMIT_AS): qpdf that runs out of memory there may abort rather than
-    raise, and only a child can die of it while we still answer "too complex to check"."""
-    from .pdfin import too_complex
-
-    if not _console["memory_ceiling"] or not hasattr(os, "fork"):
-        try:
-            return work()
-        except MemoryError:
-            raise too_complex(name, MemoryError()) from None
-    return _in_child(name, work)
-
-
-def _in_child(name: str, work):
-    import pickle
-    import resource
-    import signal
-
-    from .pdfin import MEMORY_CEILING, too_complex
-
-    sys.stdout.flush()
-    sys.stderr.flush()
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: work, report through the pipe, leave without any clean-up
-        code = 0
-        try:
-            os.close(read_end)
-            _, hard = resource.getrlimit(resource.RLIMIT_AS)
-            ceiling = MEMORY_CEILING if hard == resource.RLIM_INFINITY else min(MEMORY_CEILING,
-                                                                                hard)
-            resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
-            try:
-                outcome = ("done", work())
-            except KennisdagError as exc:
-                outcome = ("refused", exc.lines(), exc.exit_code)
-            except MemoryError:
-                outcome = ("memory",)
-            except KeyboardInterrupt:
-                outcome = ("interrupted",)
-            except Exception as exc:  # a bug: the parent says so, as for any command
-                outcome = ("bug", f"{type(exc).__name__}: {exc}")
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    try:
-        with os.fdopen(read_end, "rb") as pipe:
-            report = pipe.read()
-    finally:
-        _, status = os.waitpid(pid, 0)
-    if not report:
-        if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT:
-            raise KeyboardInterrupt
-        # Killed, or aborted by qpdf's std::bad_alloc at the ceiling: out of memory
-        raise too_complex(name, MemoryError())
-    outcome = pickle.loads(report)
-    if outcome[0] == "done":
-        return outcome[1]
-    if outcome[0] == "refused":
-        raise _ChildRefused(outcome[1], outcome[2])
-    if outcome[0] == "memory":
-        raise too_complex(name, MemoryError())
-    if outcome[0] == "interrupted":
-        raise KeyboardInterrupt
-    raise RuntimeError(outcome[1])
 
 
 def _say(line: str) -> None:
@@ -233,24 +148,10 @@ def _guard(action):
               EXIT_INTERNAL)
 
 
-class ProfileName(str, Enum):
-    screen = "screen"
-    print = "print"
-    archive = "archive"
-
-
-class PageSize(str, Enum):
-    a5 = "a5"
-    a4 = "a4"
-
-
-def _size(text: str) -> int:
-    from .profiles import parse_size
-
-    try:
-        return parse_size(text)
-    except ValueError as exc:
-        raise BadInput.single("--max-size", str(exc)) from None
+# From the tables themselves (light modules, no ReportLab): a new profile or trim size needs no
+# change here.
+ProfileName = Enum("ProfileName", {name: name for name in PROFILES}, type=str)  # type: ignore[misc]
+PageSize = Enum("PageSize", {name: name for name in TRIM_SIZES}, type=str)  # type: ignore[misc]
 
 
 ProfileOption = Annotated[ProfileName, typer.Option(
@@ -265,50 +166,13 @@ MaxSizeOption = Annotated[Optional[str], typer.Option(
                                        "(default 2MB).", show_default=False)]
 
 
-def _make(event_file: Path, profile: ProfileName, page_size: PageSize,
-          max_size: str | None, target_for, *, folder: bool = False):
-    """load → render → finish, shared by build and preview. target_for(loaded, profile)
-    names the file (or with folder=True the folder) the result goes to; it is checked
-    before the slow part."""
-    from .finish import finish
-    from .loader import display_name, load
-    from .output import check_folder, check_target
-    from .profiles import PROFILES
-    from .render import check_environment, render
+def _report():
+    """What the pipeline reports, as this command line shows it."""
+    from .build import Report
 
-    check_environment()
-    chosen = PROFILES[profile.value]
-    budget = _size(max_size) if max_size is not None else None
-    clock = time.perf_counter()
-    loaded = load(event_file)
-    _detail(f"load     {time.perf_counter() - clock:.2f} s  {event_file}, "
-            f"{len(loaded.images)} images")
-    target = target_for(loaded, chosen)
-    if folder:
-        check_folder(target)
-    else:
-        check_target(target, [loaded.source, *(a.path for a in loaded.images.values())])
-    source = None
-    if chosen.archival:  # the archive copy is rendered from exactly the source it carries
-        from .published import published_event
-
-        loaded, source = published_event(loaded)
-    clock = time.perf_counter()
-    progress = _Progress()
-    try:
-        rendered = render(loaded, chosen, page_size.value, progress=progress)
-    finally:
-        progress.done()
-    _detail(f"render   {time.perf_counter() - clock:.2f} s  {chosen.name}, "
-            f"{page_size.value.upper()}, {rendered.pages} pages")
-    for warning in rendered.warnings:
-        typer.echo(warning.format(), err=True)
-    clock = time.perf_counter()
-    finished = finish(rendered, loaded, name=display_name(target), size_budget=budget,
-                      source=source)
-    _detail(f"finish   {time.perf_counter() - clock:.2f} s  preflight passed, "
-            f"{len(finished.pdf) / 1024:.0f} kB")
-    return loaded, rendered, finished, target
+    return Report(stage=lambda name, seconds, what: _detail(f"{name:<8} {seconds:.2f} s  {what}"),
+                  warn=lambda warning: typer.echo(warning.format(), err=True),
+                  progress=_Progress)
 
 
 def _file_output(value: str | None) -> Path | None:
@@ -325,19 +189,16 @@ def _file_output(value: str | None) -> Path | None:
 def _build_file(event_file: Path, profile: ProfileName, page_size: PageSize,
                 output: str | None, max_size: str | None) -> str:
     """Build and write one PDF; the line that reports it."""
-    from .output import write_atomic
+    from .build import build_file
 
-    started = time.perf_counter()
     target_file = _file_output(output)
-    _, rendered, finished, target = _make(
-        event_file, profile, page_size, max_size,
-        lambda loaded, chosen: target_file or Path("output") / chosen.output_name(
-            loaded.day.event.id))
-    write_atomic(target, finished.pdf)
+    built = build_file(event_file, profile.value, page_size.value, target_file,
+                       max_size=max_size, report=_report())
+    rendered, pdf = built.made.rendered, built.made.finished.pdf
     blanks = f" ({rendered.padding} blank)" if rendered.padding else ""
-    return (f"{target}: {rendered.profile.name}, {page_size.value.upper()}, "
-            f"{rendered.pages} pages{blanks}, {len(finished.pdf) / 1024:.0f} kB, "
-            f"{time.perf_counter() - started:.2f} s")
+    return (f"{built.made.target}: {rendered.profile.name}, {page_size.value.upper()}, "
+            f"{rendered.pages} pages{blanks}, {len(pdf) / 1024:.0f} kB, "
+            f"{built.seconds:.2f} s")
 
 
 @app.command()
@@ -374,15 +235,10 @@ def preview(
     """Render the brochure as PNG pages and a contact sheet, to look at without a PDF viewer."""
 
     def run() -> None:
-        from .preview import write_preview
+        from .build import preview_file
 
-        def folder_for(loaded, chosen):
-            return output or Path("output") / "preview" / chosen.output_name(
-                loaded.day.event.id).removesuffix(".pdf")
-
-        _, _, finished, folder = _make(event_file, profile, page_size, None, folder_for,
-                                       folder=True)
-        shown = write_preview(finished.pdf, folder, slug=folder.name, pages=pages, dpi=dpi)
+        shown = preview_file(event_file, profile.value, page_size.value, output, pages=pages,
+                             dpi=dpi, report=_report())
         for path in shown.pages:
             _say(str(path))
         _say(f"{shown.sheet} (contact sheet of {len(shown.pages)} pages, "
@@ -473,12 +329,9 @@ def validate(event_file: EventFile) -> None:
     """Check an event file without building it: every problem, each on one line."""
 
     def run() -> None:
-        from .checks import check_glyphs
-        from .loader import load
+        from .build import validate as validate_event
 
-        loaded = load(event_file, full_images=False)
-        check_glyphs(loaded)
-        day = loaded.day
+        day = validate_event(event_file).day
         unlisted = len(day.participants) - len(day.listed_participants)
         hidden = f" ({unlisted} not listed)" if unlisted else ""
         _say(f"{event_file}: valid ({len(day.agenda)} agenda items, "
@@ -491,16 +344,6 @@ PdfFile = Annotated[Path, typer.Argument(help="A PDF made by kennisdag-pdf build
                                          show_default=False)]
 
 
-def _read_pdf(path: Path) -> bytes:
-    from .loader import display_name, read_input
-    from .pdfin import MAX_PDF_BYTES
-    from .profiles import human_size
-
-    return read_input(path, display_name(path), kind="PDF file", limit=MAX_PDF_BYTES,
-                      too_big=lambda size, limit: f"is {human_size(size)}, over the "
-                      f"{human_size(limit)} a PDF to check, impose or extract may have")
-
-
 @app.command()
 def impose(
     brochure: PdfFile,
@@ -511,17 +354,9 @@ def impose(
     """Impose a print PDF as saddle-stitch sheets: two pages per side, in printer's order."""
 
     def run() -> None:
-        from .impose import impose as impose_pages
-        from .loader import display_name
-        from .output import check_target, write_atomic
+        from .foreign import impose_file
 
-        target = _file_output(output) or brochure.with_name(
-            brochure.stem.removesuffix("-print") + "-booklet.pdf")
-        check_target(target, [brochure])
-        name = display_name(brochure)
-        data = _read_pdf(brochure)
-        booklet = _foreign_pdf_work(name, lambda: impose_pages(data, name))
-        write_atomic(target, booklet.pdf)
+        target, booklet = impose_file(brochure, _file_output(output))
         sheets = f"{booklet.sheets} sheet{'s' if booklet.sheets > 1 else ''}"
         _say(f"{target}: {booklet.pages} pages on {sheets} "
              f"({booklet.sheets * 2} sheet sides), {len(booklet.pdf) / 1024:.0f} kB")
@@ -540,19 +375,10 @@ def extract(
     """Write out the event file and images an archive PDF carries, ready to rebuild."""
 
     def run() -> None:
-        from .archive import extract as extract_source
         from .archive import one_line
-        from .loader import display_name
-        from .output import check_folder
+        from .foreign import extract_file
 
-        folder = output or Path("output") / f"{archive_pdf.stem}-source"
-        check_folder(folder)
-        from .pdfin import refuse_damaged
-
-        name = display_name(archive_pdf)
-        data = _read_pdf(archive_pdf)
-        _foreign_pdf_work(name, lambda: refuse_damaged(data, name))  # before any file is made
-        extracted = extract_source(data, name, folder)
+        extracted = extract_file(archive_pdf, output)
         for path in extracted.files:
             _say(one_line(path))
         _say(f"rebuild: {extracted.rebuild}")
@@ -576,18 +402,14 @@ def archive(
     """Build the PDF/A archive copy and file it, with its source, in the archive's catalogue."""
 
     def run() -> None:
-        from .archive import check_archive_folder, file_publication, one_line
+        from .archive import one_line
+        from .build import archive_event
         from .loader import display_name
 
-        started = time.perf_counter()
-        check_archive_folder(into)
-        published, rendered, finished, target = _make(
-            event_file, ProfileName.archive, page_size, None,
-            lambda loaded, chosen: into / chosen.output_name(loaded.day.event.id),
-            folder=True)
-        filed = file_publication(into, pdf=finished.pdf, pdf_name=target.name,
-                                 source=finished.source, day=published.day,
-                                 pages=rendered.pages, new_version=new_version)
+        archived = archive_event(event_file, into, page_size.value, new_version=new_version,
+                                 report=_report())
+        filed, rendered, finished = archived.filed, archived.made.rendered, archived.made.finished
+        target = archived.made.target
         entry = filed.entry
         where = display_name(into / entry.folder)
         if not filed.new:
@@ -597,7 +419,7 @@ def archive(
         _say(f"{where}/: {target.name} (PDF/A-3b, validated, {rendered.pages} pages, "
              f"{len(finished.pdf) / 1024:.0f} kB), {one_line(finished.source.name)} and its "
              f"{len(finished.source.assets)} images, SHA256SUMS; version {entry.version}, "
-             f"{time.perf_counter() - started:.2f} s")
+             f"{archived.seconds:.2f} s")
 
     _guard(run)
 
@@ -696,17 +518,9 @@ def check(
     """Preflight a finished PDF: pages, boxes, fonts, colours, images, size, PDF/A; pass or fail."""
 
     def run() -> None:
-        from .loader import display_name
-        from .preflight import detect_profile, preflight
-        from .profiles import PROFILES
+        from .foreign import check_file
 
-        data = _read_pdf(pdf)
-        name = display_name(pdf)
-        chosen = profile.value if profile else _foreign_pdf_work(
-            name, lambda: detect_profile(data))
-        budget = _size(max_size) if max_size is not None else PROFILES[chosen].size_budget
-        report = _foreign_pdf_work(name, lambda: preflight(data, profile=chosen, name=name,
-                                                           size_budget=budget))
+        report = check_file(pdf, profile.value if profile else None, max_size)
         for line in report.lines():
             # --quiet keeps what failed and the verdict
             if not _state["quiet"] or "FAIL" in line or line.strip() == "PASS":
@@ -792,143 +606,21 @@ def mail(
     """
 
     def run() -> None:
-        from .errors import EXIT_DELIVERY_INCOMPLETE
-        from .mail.journal import Journal, default_path
+        from .mail.run import Options, Voice
+        from .mail.run import run as run_mailing
 
-        journal_path = journal or default_path(recipients)
-        send_only = {"--smtp-host": smtp_host, "--smtp-port": smtp_port,
-                     "--smtp-user": smtp_user, "--cafile": cafile,
-                     "--retry-unknown": retry_unknown, "--new-mailing": new_mailing}
-        given = [name for name, value in send_only.items() if value]
-        if status and (send or given):
-            raise BadInput.single("--status", f"only reports; leave out "
-                                              f"{', '.join(given or ['--send'])}")
-        if given and not send and not status:
-            raise BadInput.single(given[0], "only with --send")
-        if status:
-            with Journal.read(journal_path) as book:
-                if not report(book):
-                    raise typer.Exit(EXIT_DELIVERY_INCOMPLETE)
-            return
-        listed, settings, origin, limit = read_inputs()
-        if not send:
-            dry_run(listed, *prepare(listed, settings, origin, limit))
-            return
-        server = server_settings()
-        with Journal.open(journal_path) as book:  # locked before the build: one run at a time
-            composer, _ = prepare(listed, settings, origin, limit)
-            deliver(book, listed, composer, server)
-            if not report(book):
-                raise typer.Exit(EXIT_DELIVERY_INCOMPLETE)
-
-    def read_inputs():
-        """The recipients, mail.yaml, the sender and the attachment limit, all checked."""
-        from .loader import display_name
-        from .mail.recipients import read_recipients
-        from .mail.settings import parse_address, read_settings
-        from .profiles import parse_size
-
-        listed = read_recipients(recipients)
-        settings = read_settings(recipients.parent)
-        origin, problem = parse_address(sender) if sender else (settings.sender, None)
-        if problem:
-            raise BadInput.single("--from", problem)
-        if origin is None:
-            raise BadInput.single(display_name(recipients), "no sender: put 'from: Name "
-                                  "<address>' in a mail.yaml beside it, or give --from")
-        try:
-            limit = parse_size(max_attachment)
-        except ValueError as exc:
-            raise BadInput.single("--max-attachment", str(exc)) from None
-        return listed, settings, origin, limit
-
-    def server_settings():
-        from .mail.smtp import DEFAULT_PORTS, Server, check_tls_choice
-
-        if not smtp_host:
-            raise BadInput.single("--smtp-host", "needed with --send")
-        password = os.environ.get("KENNISDAG_SMTP_PASSWORD") if smtp_user else None
-        if smtp_user and not password:
-            raise BadInput.single("KENNISDAG_SMTP_PASSWORD", "not set; the password for "
-                                                             "--smtp-user is read only from it")
-        check_tls_choice(smtp_host, tls.value, smtp_port)
-        return Server(smtp_host, smtp_port or DEFAULT_PORTS[tls.value], tls.value, smtp_user,
-                      password, cafile)
-
-    def prepare(listed, settings, origin, limit):
-        """The screen PDF, built as `build` builds it; the composer of its messages and the
-        dry run's folder."""
-        from .mail.message import Brochure, Composer
-        from .profiles import human_size
-
-        loaded, _, finished, folder = _make(
-            event_file, ProfileName.screen, page_size, None,
-            lambda loaded, chosen: output or Path("output") / "outbox" / loaded.day.event.id,
-            folder=True)
-        if len(finished.pdf) > limit:
-            raise BadInput.single("--max-attachment", f"the brochure is "
-                                  f"{human_size(len(finished.pdf))}, over the limit of "
-                                  f"{human_size(limit)} for an attachment; nothing was sent")
-        composer = Composer(Brochure(loaded.day.event, finished.pdf, loaded.source_map),
-                            settings, origin)
-        composer.check(listed)
-        return composer, folder
-
-    def dry_run(listed, composer, folder) -> None:
-        from .mail.outbox import write_outbox
-        from .profiles import human_size
-
-        outbox = write_outbox(folder, listed.recipients, composer.compose)
-        written = outbox.written
-        for path in written:
-            _detail(str(path))
-        for path in outbox.left:
-            typer.echo(f"{path}: left as it is: an earlier dry run wrote it, but it was changed "
-                       f"since", err=True)
-        attachment = composer.values(listed.recipients[0])["attachment"]
-        _say(f"{folder}/: {len(written)} messages to check, each with '{attachment}' "
-             f"({human_size(len(composer.brochure.pdf))}); nothing was sent: add --send "
-             f"--smtp-host HOST to send")
-
-    def deliver(book, listed, composer, server) -> None:
-        from .errors import EXIT_PAUSED
-        from .mail.deliver import Pacing, send_mailing
-
-        begun = book.begin(composer.brochure.event.id, composer.brochure.sha256, listed,
-                           new_mailing=new_mailing, retry_unknown=retry_unknown)
-        if begun.recovered:
-            typer.echo(f"{book.name}: {begun.recovered} message(s) were being sent when a run "
-                       f"ended: they may have arrived and count as unknown (see --status)",
-                       err=True)
-        if begun.carried:
-            _say(f"{begun.carried} recipient(s) already have this PDF from an earlier mailing")
-        bar = _Counter("mailing")
-        try:
-            result = send_mailing(book, listed, composer, server,
-                                  Pacing(rate, retry_wait, pause_after), progress=bar,
-                                  log=_detail)
-        finally:
-            bar.done()
-        if result.attempted:
-            _detail(f"send     {result.seconds:.2f} s  {result.attempted} transactions, "
-                    f"{result.seconds / result.attempted * 1000:.0f} ms each")
-        if result.paused:
-            report(book)
-            typer.echo(f"paused after {pause_after} temporary failures in a row (last: "
-                       f"{result.paused}); rerun the same command later to resume", err=True)
-            raise typer.Exit(EXIT_PAUSED)
-
-    def report(book) -> bool:
-        """The journal's summary on stdout, who needs attention on stderr; everyone sent?"""
-        from .mail.report import report as journal_report
-
-        shown = journal_report(book)
-        _say(shown.headline)
-        if shown.rows:
-            _table(("state", "recipients", "what to do"), shown.rows)
-        for line in shown.attention:
-            typer.echo(line, err=True)
-        return shown.delivered
+        options = Options(
+            event_file=event_file, recipients=recipients, send=send, status=status,
+            smtp_host=smtp_host, smtp_port=smtp_port, smtp_user=smtp_user, tls=tls.value,
+            cafile=cafile, journal=journal, retry_unknown=retry_unknown,
+            new_mailing=new_mailing, sender=sender, rate=rate, max_attachment=max_attachment,
+            retry_wait=retry_wait, pause_after=pause_after, output=output,
+            page_size=page_size.value)
+        code = run_mailing(options, Voice(
+            say=_say, warn=lambda line: typer.echo(line, err=True), detail=_detail,
+            table=_table, counter=_Counter, build=_report()))
+        if code:
+            raise typer.Exit(code)
 
     _guard(run)
 
@@ -980,7 +672,9 @@ def main() -> None:
     thousand pages, for memory the system takes back at once. Nothing is left to do by then:
     outputs are renamed into place, files closed, the mail journal synced at every step.
     """
-    _console["memory_ceiling"] = True
+    from .isolation import use_memory_ceiling
+
+    use_memory_ceiling()  # a console run works on a foreign PDF in a capped child process
     code = run(sys.argv[1:])
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 from reportlab.platypus import CondPageBreak, NextPageTemplate, PageBreak
 
+from .flowables import TEMPLATE_BACK, TEMPLATE_BODY, FillSheet
 from .i18n import Language
 from .images import ImageShop
 from .loader import LoadedEvent
 from .parts import (chapters, closing, colophon, conclusions, contents, cover, opening,
                     participants, photos, theses)
-from .parts.base import TEMPLATE_BACK, TEMPLATE_BODY, Context, FillSheet
+from .parts.base import Context
 from .profiles import Profile
 from .theme import theme_for
 

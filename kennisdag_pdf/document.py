@@ -1,10 +1,11 @@
 """The one document template: page templates, running heads, folios, contents and outline.
 
-Headings and markers in the story carry their outline entries (parts/base.py); this template
-turns them into bookmarks and running heads. The document is laid out once: what depends on
-pages that do not exist yet ('pagina 3 van 16', the page numbers in the contents) is drawn as
-a *late form*, a form XObject placed where it belongs during layout and written after the last
-page, when every number is known. ReportLab resolves a form by name at save time.
+Headings and markers in the story carry signposts; this template turns them into bookmarks
+and running heads, and learns what any flowable is to the page from flowables.py alone, never
+from the parts that made it. The document is laid out once: what depends on pages that do not
+exist yet ('pagina 3 van 16', the page numbers in the contents) is drawn as a *late form*, a
+form XObject placed where it belongs during layout and written after the last page, when every
+number is known. ReportLab resolves a form by name at save time.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate
-from reportlab.platypus.doctemplate import ActionFlowable
 
+from .flowables import (TEMPLATE_BACK, TEMPLATE_BODY_LEFT, TEMPLATE_BODY_RIGHT, TEMPLATE_COVER,
+                        BlankPage, FillSheet, Presence, Signpost, presence_of, signpost_of)
 from .i18n import Language
-from .parts.base import (TEMPLATE_BACK, TEMPLATE_BODY_LEFT, TEMPLATE_BODY_RIGHT,
-                         TEMPLATE_COVER, BlankPage, FillSheet)
 from .profiles import Profile
 from .theme import MARKS, Theme
 
@@ -132,22 +132,26 @@ class BrochureTemplate(BaseDocTemplate):
     # --- headings ------------------------------------------------------------------------------
 
     def afterFlowable(self, flowable) -> None:  # noqa: N802
-        entries = getattr(flowable, "entries", None)
-        if entries:
-            canvas = self.canv
-            for entry in entries:
-                canvas.bookmarkPage(entry.key)
-                canvas.addOutlineEntry(entry.title, entry.key, level=entry.level, closed=False)
-                self.key_pages[entry.key] = self.page
-            if getattr(flowable, "opens_part", False) and self._flowables_on_page == 0:
-                self._suppress_head = True
-            if getattr(flowable, "running_head", None):
-                self._part_title = flowable.running_head
-        if getattr(flowable, "blank", False):
+        signpost = signpost_of(flowable)
+        if signpost is not None and signpost.entries:
+            self._follow(signpost)
+        presence = presence_of(flowable)
+        if presence is Presence.BLANK_PAGE:
             self._blank = True
-        # Keep-with-next bookkeeping and page breaks arrive here too; they take no space.
-        if not (isinstance(flowable, ActionFlowable) or getattr(flowable, "_ZEROSIZE", 0)):
+        if presence is not Presence.NONE:
             self._flowables_on_page += 1
+
+    def _follow(self, signpost: Signpost) -> None:
+        """Bookmarks and outline entries where the signpost landed; the running head from here."""
+        canvas = self.canv
+        for entry in signpost.entries:
+            canvas.bookmarkPage(entry.key)
+            canvas.addOutlineEntry(entry.title, entry.key, level=entry.level, closed=False)
+            self.key_pages[entry.key] = self.page
+        if signpost.opens_part and self._flowables_on_page == 0:
+            self._suppress_head = True
+        if signpost.running_head:
+            self._part_title = signpost.running_head
 
     # --- page furniture ------------------------------------------------------------------------
 

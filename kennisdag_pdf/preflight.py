@@ -15,10 +15,10 @@ from io import BytesIO
 from . import pdfin
 from .errors import BadInput
 from .pdfin import Budget, TooComplex, Unexpected
-from .profiles import PROFILES, human_size
-from .theme import MARKS
+from .paper import MARKS
+from .profiles import PROFILES, Profile
+from .units import human_size, to_mm
 
-POINTS_PER_MM = 72 / 25.4
 BOX_TOLERANCE = 0.1  # points
 SIZE_TOLERANCE_MM = 1.0
 NAMED_SIZES = {"A3": (297, 420), "A4": (210, 297), "A5": (148, 210)}
@@ -130,33 +130,24 @@ def _preflight(pdf, data: bytes, *, profile: str, name: str, size_budget: int | 
         count = 0
     if count == 0:
         raise BadInput.single(name, "is not a readable PDF (it has no pages)")
-    check = _Checker(pdf, profile, bleed, budget)
-    check.opened()
-    check.pages()
-    check.boxes()
+    rules = PROFILES[profile]  # what is checked follows the product's options, never its name
+    seen = _read(pdf, budget, read_content)
+    findings = _page_findings(seen.sizes, rules) + \
+        _box_findings(seen.boxes, rules, bleed, damaged=seen.damaged_before_content) + \
+        _font_findings(seen.fonts, seen.font_problems)
     if read_content:
-        check.walk()
-    else:
-        check.fonts_in_resources()
-    check.fonts_found()
-    if read_content:
-        check.colours_found()
-        check.images_found()
-    check.size(len(data), size_budget)
-    check.damage_found()
-    if PROFILES[profile].archival and validate_pdfa:
-        check.pdfa(data)
-    return Report(name, profile, count, check.trim_mm, len(data),
-                  tuple(check.findings), tuple(check.image_uses()),
-                  frozenset(check.spaces), tuple(sorted(check.fonts)))
+        findings += _colour_findings(seen.spaces, seen.rgb_uses, rules)
+        findings += _image_findings(seen.images, rules)
+    findings += _size_findings(len(data), size_budget, seen.images)
+    findings += _damage_findings(seen.damage)
+    if rules.archival and validate_pdfa:
+        findings += _pdfa_findings(data)
+    return Report(name, profile, count, seen.sizes[0], len(data), tuple(findings), seen.images,
+                  frozenset(seen.spaces), tuple(sorted(seen.fonts)))
 
 
 def _box(array, what: str = "page box") -> tuple[float, float, float, float]:
     return pdfin.rectangle(array, what)
-
-
-def _mm(points: float) -> float:
-    return points / POINTS_PER_MM
 
 
 def _size_name(w: float, h: float) -> str:
@@ -178,18 +169,59 @@ class _Placed:
     pages: set[int] = field(default_factory=set)
 
 
-class _Checker:
-    def __init__(self, pdf, profile: str, bleed: float, budget: Budget) -> None:
+@dataclass(frozen=True)
+class _PageBoxes:
+    """A page's boxes as read (None: the page has no such box)."""
+
+    number: int
+    media: tuple[float, float, float, float]
+    trim: tuple[float, float, float, float] | None
+    bleed: tuple[float, float, float, float] | None
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """What one reading of the file found; every verdict is a function of this alone."""
+
+    sizes: tuple[tuple[float, float], ...]  # each page's trim in mm (a damaged one: the last)
+    boxes: tuple[_PageBoxes, ...]  # pages whose boxes could be read
+    damaged_before_content: bool  # damage in the file's index, page sizes or boxes
+    damage: tuple[str, ...]
+    fonts: frozenset[str]
+    font_problems: tuple[str, ...]
+    spaces: frozenset[str]
+    rgb_uses: tuple[str, ...]
+    images: tuple[ImageUse, ...]
+
+
+def _read(pdf, budget: Budget, read_content: bool) -> _Seen:
+    """The one walk over the file: opened, then every page's size, boxes and (read_content)
+    drawing, or only the fonts its resources name. Damage found on the way is kept, in the
+    order it was found, with the place it was found."""
+    reader = _Reader(pdf, budget)
+    reader.opened()
+    sizes = reader.page_sizes()
+    boxes = reader.page_boxes()
+    damaged_before_content = bool(reader.damage)
+    if read_content:
+        reader.walk()
+    else:
+        reader.fonts_in_resources()
+    return _Seen(tuple(sizes), tuple(boxes), damaged_before_content, tuple(reader.damage),
+                 frozenset(reader.fonts), tuple(reader.font_problems), frozenset(reader.spaces),
+                 tuple(reader.rgb_uses), tuple(reader.image_uses()))
+
+
+class _Reader:
+    """Reads the file for _read; the only part of the preflight with state, because drawing
+    operators are read as a stream (the transformation, forms within forms)."""
+
+    def __init__(self, pdf, budget: Budget) -> None:
         self.pdf = pdf
         self.budget = budget
         self.damage: list[str] = []
         self._malformed = pdfin.MALFORMED
         self._warnings_read = 0
-        self.profile = profile
-        self.press = profile == "print"
-        self.bleed = bleed
-        self.findings: list[Finding] = []
-        self.trim_mm: tuple[float, float] | None = None
         self.spaces: set[str] = set()
         self.rgb_uses: list[str] = []
         self.fonts: set[str] = set()
@@ -197,9 +229,6 @@ class _Checker:
         self.placed: dict[tuple, _Placed] = {}
         self._fonts_seen: set = set()
         self._images_read: set = set()
-
-    def add(self, level: str, topic: str, message: str) -> None:
-        self.findings.append(Finding(level, topic, message))
 
     # --- damage -------------------------------------------------------------------------------
 
@@ -237,12 +266,6 @@ class _Checker:
             self._read_more(where)
         return True
 
-    def damage_found(self) -> None:
-        for line in self.damage[:10]:
-            self.add("fail", "file", f"damaged: {line}")
-        if len(self.damage) > 10:
-            self.add("fail", "file", f"… and {len(self.damage) - 10} more damaged places")
-
     # --- pages and boxes ---------------------------------------------------------------------
 
     def _trim(self, page) -> tuple[float, float, float, float]:
@@ -251,82 +274,29 @@ class _Checker:
                 return _box(page[key], key[1:])
         return _box(page.get("/MediaBox"), "MediaBox")
 
-    def pages(self) -> None:
-        sizes = []
+    def page_sizes(self) -> list[tuple[float, float]]:
+        sizes: list[tuple[float, float]] = []
         for number, page in enumerate(self.pdf.pages, 1):
             def measure(page=page):
                 x0, y0, x1, y1 = self._trim(page.obj)
-                sizes.append((round(_mm(x1 - x0), 1), round(_mm(y1 - y0), 1)))
+                sizes.append((round(to_mm(x1 - x0), 1), round(to_mm(y1 - y0), 1)))
             if not self._guarded(f"page {number}", measure):
                 sizes.append(sizes[-1] if sizes else (0.0, 0.0))
-        self.trim_mm = sizes[0]
-        w, h = sizes[0]
-        count = len(sizes)
-        odd = [n for n, s in enumerate(sizes, 1)
-               if abs(s[0] - w) > SIZE_TOLERANCE_MM or abs(s[1] - h) > SIZE_TOLERANCE_MM]
-        text = f"{count} page{'s' if count > 1 else ''}, {w:g} × {h:g} mm{_size_name(w, h)}"
-        if odd:
-            self.add("fail", "pages", f"{text}; pages of another size: {_list(odd)}")
-        else:
-            self.add("info", "pages", f"{text}, all the same size")
-        if self.press and w > h:  # imposed sheets: each sheet has a front and a back
-            if count % 2:
-                self.add("fail", "pages", f"{count} sheet sides: a sheet has two sides")
-        elif self.press and count % 4:
-            self.add("fail", "pages", f"{count} pages: not a multiple of 4 for a "
-                                      f"saddle-stitched booklet")
+        return sizes
 
-    def boxes(self) -> None:
-        missing: dict[str, list[int]] = {"/TrimBox": [], "/BleedBox": []}
-        wrong_bleed, no_room, has_bleed = [], [], []
+    def page_boxes(self) -> list[_PageBoxes]:
+        boxes = []
         for number, page in enumerate(self.pdf.pages, 1):
             obj = page.obj
             try:
                 media = _box(obj.get("/MediaBox"), "MediaBox")
-                boxes = {key: _box(obj[key], key[1:]) for key in missing if key in obj}
+                trim, bleed = (_box(obj[key], key[1:]) if key in obj else None
+                               for key in ("/TrimBox", "/BleedBox"))
             except self._malformed as exc:
                 self._damaged(f"page {number}", exc)
                 continue
-            for key in missing:
-                if key not in obj:
-                    missing[key].append(number)
-            if "/TrimBox" not in boxes or "/BleedBox" not in boxes:
-                continue
-            trim, bleed = boxes["/TrimBox"], boxes["/BleedBox"]
-            grown = (trim[0] - self.bleed, trim[1] - self.bleed, trim[2] + self.bleed,
-                     trim[3] + self.bleed)
-            if any(abs(a - b) > BOX_TOLERANCE for a, b in zip(bleed, grown)):
-                wrong_bleed.append(number)
-            if bleed != trim:
-                has_bleed.append(number)
-            if not (media[0] < bleed[0] and media[1] < bleed[1] and media[2] > bleed[2]
-                    and media[3] > bleed[3]):
-                no_room.append(number)
-        if not self.press:
-            if has_bleed:
-                self.add("fail", "boxes", f"bleed on pages {_list(has_bleed)}: a screen PDF "
-                                          f"shows the trimmed page only")
-            else:
-                self.add("info", "boxes", "trimmed pages, no bleed")
-            return
-        problems = False
-        for key, pages in missing.items():
-            if pages:
-                problems = True
-                self.add("fail", "boxes", f"{key[1:]} missing on pages {_list(pages)}")
-        if wrong_bleed:
-            problems = True
-            self.add("fail", "boxes", f"bleed is not {_mm(self.bleed):.1f} mm on every side on "
-                                      f"pages {_list(wrong_bleed)}")
-        if no_room:
-            problems = True
-            self.add("fail", "boxes", f"no room for crop marks outside the bleed on pages "
-                                      f"{_list(no_room)}")
-        if not problems and not self.damage:
-            page = self.pdf.pages[0].obj
-            border = _box(page.TrimBox)[0] - _box(page.MediaBox)[0]
-            self.add("info", "boxes", f"TrimBox and BleedBox on every page, bleed "
-                                      f"{_mm(self.bleed):.1f} mm, marks border {_mm(border):.1f} mm")
+            boxes.append(_PageBoxes(number, media, trim, bleed))
+        return boxes
 
     # --- content ------------------------------------------------------------------------------
 
@@ -530,71 +500,142 @@ class _Checker:
             dpi = min(width / (placed_w / 72), height / (placed_h / 72))
             use.dpi = min(use.dpi, dpi)
 
-    # --- verdicts -----------------------------------------------------------------------------
-
-    def fonts_found(self) -> None:
-        for problem in sorted(set(self.font_problems)):
-            self.add("fail", "fonts", problem)
-        if not self.font_problems:
-            self.add("info", "fonts", f"{len(self.fonts)} fonts, all embedded and subset: "
-                                      f"{', '.join(sorted(self.fonts))}")
-
-    def colours_found(self) -> None:
-        spaces = ", ".join(sorted(self.spaces)) or "none"
-        if self.press:
-            for use in self.rgb_uses[:10]:
-                self.add("fail", "colour", use)
-            if len(self.rgb_uses) > 10:
-                self.add("fail", "colour", f"… and {len(self.rgb_uses) - 10} more RGB uses")
-            if "DeviceGray" in self.spaces:
-                self.add("warn", "colour", "DeviceGray used: prints on the black plate only")
-            if not self.rgb_uses:
-                self.add("info", "colour", f"no RGB: {spaces}")
-        else:
-            self.add("info", "colour", spaces)
-
     def image_uses(self) -> list[ImageUse]:
         return [ImageUse(p.name, p.pixels, p.colour_space, p.bytes,
                          p.dpi if p.dpi != math.inf else 0.0, tuple(sorted(p.pages)))
                 for p in self.placed.values()]
 
-    def images_found(self) -> None:
-        uses = self.image_uses()
-        if not uses:
-            self.add("info", "images", "none")
-        for use in uses:
-            where = f"page{'s' if len(use.pages) > 1 else ''} {_list(list(use.pages))}"
-            text = (f"{use.name}: {use.pixels[0]} × {use.pixels[1]} {use.colour_space}, "
-                    f"{use.dpi:.0f} dpi, {human_size(use.bytes)} ({where})")
-            # The same limits the build applies to the event's images (profiles.py).
-            rules = PROFILES[self.profile]
-            if rules.min_dpi and use.dpi < rules.min_dpi:
-                self.add("fail", "images", f"{text}: under {rules.min_dpi:.0f} dpi")
-            elif rules.warn_dpi and use.dpi < rules.warn_dpi:
-                self.add("warn", "images", f"{text}: under {rules.warn_dpi:.0f} dpi")
-            else:
-                self.add("info", "images", text)
 
-    def pdfa(self, data: bytes) -> None:
-        """The archive's promise: approved by pikepdf's PDF/A validator (veraPDF's rules)."""
-        from .pdfa import FLAVOUR, validate
+# --- verdicts: what was seen, judged against the profile's options ----------------------------
 
-        problems = validate(data)
-        for line in problems:
-            self.add("fail", "pdf/a", line)
-        if not problems:
-            self.add("info", "pdf/a", f"PDF/A-{FLAVOUR} approved by the validator")
+def _page_findings(sizes: tuple[tuple[float, float], ...], rules: Profile) -> list[Finding]:
+    findings = []
+    w, h = sizes[0]
+    count = len(sizes)
+    odd = [n for n, s in enumerate(sizes, 1)
+           if abs(s[0] - w) > SIZE_TOLERANCE_MM or abs(s[1] - h) > SIZE_TOLERANCE_MM]
+    text = f"{count} page{'s' if count > 1 else ''}, {w:g} × {h:g} mm{_size_name(w, h)}"
+    if odd:
+        findings.append(Finding("fail", "pages", f"{text}; pages of another size: {_list(odd)}"))
+    else:
+        findings.append(Finding("info", "pages", f"{text}, all the same size"))
+    multiple = rules.page_multiple
+    if multiple > 1 and w > h:  # imposed sheets: each sheet has a front and a back
+        if count % 2:
+            findings.append(Finding("fail", "pages",
+                                    f"{count} sheet sides: a sheet has two sides"))
+    elif multiple > 1 and count % multiple:
+        findings.append(Finding("fail", "pages", f"{count} pages: not a multiple of {multiple} "
+                                                 f"for a saddle-stitched booklet"))
+    return findings
 
-    def size(self, size: int, budget: int | None) -> None:
-        if budget is None or size <= budget:
-            suffix = f" (budget {human_size(budget)})" if budget else ""
-            self.add("info", "size", f"{human_size(size)}{suffix}")
-            return
-        largest = sorted(self.image_uses(), key=lambda u: -u.bytes)[:3]
-        named = ", ".join(f"{u.name} ({human_size(u.bytes)}, page {u.pages[0]})"
-                          for u in largest)
-        self.add("fail", "size", f"{human_size(size)} is over the budget of {human_size(budget)}"
-                                 + (f"; largest images: {named}" if named else ""))
+
+def _box_findings(boxes: tuple[_PageBoxes, ...], rules: Profile, bleed: float, *,
+                  damaged: bool) -> list[Finding]:
+    """damaged: the file's damage so far would make a summary of its boxes untrue."""
+    with_both = [page for page in boxes if page.trim is not None and page.bleed is not None]
+    if not rules.bleed:
+        has_bleed = [page.number for page in with_both if page.bleed != page.trim]
+        if has_bleed:
+            return [Finding("fail", "boxes", f"bleed on pages {_list(has_bleed)}: a screen PDF "
+                                             f"shows the trimmed page only")]
+        return [Finding("info", "boxes", "trimmed pages, no bleed")]
+    findings = []
+    for key, missing in (("TrimBox", [page.number for page in boxes if page.trim is None]),
+                         ("BleedBox", [page.number for page in boxes if page.bleed is None])):
+        if missing:
+            findings.append(Finding("fail", "boxes", f"{key} missing on pages {_list(missing)}"))
+    wrong_bleed, no_room = [], []
+    for page in with_both:
+        trim, media = page.trim, page.media
+        grown = (trim[0] - bleed, trim[1] - bleed, trim[2] + bleed, trim[3] + bleed)
+        if any(abs(a - b) > BOX_TOLERANCE for a, b in zip(page.bleed, grown)):
+            wrong_bleed.append(page.number)
+        if not (media[0] < page.bleed[0] and media[1] < page.bleed[1]
+                and media[2] > page.bleed[2] and media[3] > page.bleed[3]):
+            no_room.append(page.number)
+    if wrong_bleed:
+        findings.append(Finding("fail", "boxes", f"bleed is not {to_mm(bleed):.1f} mm on every "
+                                                 f"side on pages {_list(wrong_bleed)}"))
+    if no_room:
+        findings.append(Finding("fail", "boxes", f"no room for crop marks outside the bleed on "
+                                                 f"pages {_list(no_room)}"))
+    if not findings and not damaged:
+        first = boxes[0]
+        border = first.trim[0] - first.media[0]
+        findings.append(Finding("info", "boxes", f"TrimBox and BleedBox on every page, bleed "
+                                                 f"{to_mm(bleed):.1f} mm, marks border "
+                                                 f"{to_mm(border):.1f} mm"))
+    return findings
+
+
+def _font_findings(fonts: frozenset[str], problems: tuple[str, ...]) -> list[Finding]:
+    if problems:
+        return [Finding("fail", "fonts", problem) for problem in sorted(set(problems))]
+    return [Finding("info", "fonts", f"{len(fonts)} fonts, all embedded and subset: "
+                                     f"{', '.join(sorted(fonts))}")]
+
+
+def _colour_findings(spaces: frozenset[str], rgb_uses: tuple[str, ...],
+                     rules: Profile) -> list[Finding]:
+    listed = ", ".join(sorted(spaces)) or "none"
+    if rules.colour_space != "cmyk":
+        return [Finding("info", "colour", listed)]
+    findings = [Finding("fail", "colour", use) for use in rgb_uses[:10]]
+    if len(rgb_uses) > 10:
+        findings.append(Finding("fail", "colour", f"… and {len(rgb_uses) - 10} more RGB uses"))
+    if "DeviceGray" in spaces:
+        findings.append(Finding("warn", "colour",
+                                "DeviceGray used: prints on the black plate only"))
+    if not rgb_uses:
+        findings.append(Finding("info", "colour", f"no RGB: {listed}"))
+    return findings
+
+
+def _image_findings(uses: tuple[ImageUse, ...], rules: Profile) -> list[Finding]:
+    if not uses:
+        return [Finding("info", "images", "none")]
+    findings = []
+    for use in uses:
+        where = f"page{'s' if len(use.pages) > 1 else ''} {_list(list(use.pages))}"
+        text = (f"{use.name}: {use.pixels[0]} × {use.pixels[1]} {use.colour_space}, "
+                f"{use.dpi:.0f} dpi, {human_size(use.bytes)} ({where})")
+        # The same limits the build applies to the event's images (profiles.py).
+        if rules.min_dpi and use.dpi < rules.min_dpi:
+            findings.append(Finding("fail", "images", f"{text}: under {rules.min_dpi:.0f} dpi"))
+        elif rules.warn_dpi and use.dpi < rules.warn_dpi:
+            findings.append(Finding("warn", "images", f"{text}: under {rules.warn_dpi:.0f} dpi"))
+        else:
+            findings.append(Finding("info", "images", text))
+    return findings
+
+
+def _size_findings(size: int, budget: int | None, uses: tuple[ImageUse, ...]) -> list[Finding]:
+    if budget is None or size <= budget:
+        suffix = f" (budget {human_size(budget)})" if budget else ""
+        return [Finding("info", "size", f"{human_size(size)}{suffix}")]
+    largest = sorted(uses, key=lambda u: -u.bytes)[:3]
+    named = ", ".join(f"{u.name} ({human_size(u.bytes)}, page {u.pages[0]})" for u in largest)
+    return [Finding("fail", "size", f"{human_size(size)} is over the budget of "
+                                    f"{human_size(budget)}"
+                                    + (f"; largest images: {named}" if named else ""))]
+
+
+def _damage_findings(damage: tuple[str, ...]) -> list[Finding]:
+    findings = [Finding("fail", "file", f"damaged: {line}") for line in damage[:10]]
+    if len(damage) > 10:
+        findings.append(Finding("fail", "file", f"… and {len(damage) - 10} more damaged places"))
+    return findings
+
+
+def _pdfa_findings(data: bytes) -> list[Finding]:
+    """The archive's promise: approved by pikepdf's PDF/A validator (veraPDF's rules)."""
+    from .pdfa import FLAVOUR, validate
+
+    problems = validate(data)
+    if problems:
+        return [Finding("fail", "pdf/a", line) for line in problems]
+    return [Finding("info", "pdf/a", f"PDF/A-{FLAVOUR} approved by the validator")]
 
 
 def _multiply(m: tuple, n: tuple) -> tuple:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .theme import MARKS
-
-PAGE_SIZES = ("a5", "a4")
-MB = 1024 * 1024
+from .paper import DEFAULT_PAGE_SIZE, MARKS  # noqa: F401  (DEFAULT_PAGE_SIZE: re-exported)
+from .units import MB, human_size, parse_size  # noqa: F401  (the size helpers' old home)
 
 
 @dataclass(frozen=True)
@@ -60,28 +58,4 @@ PROFILES: dict[str, Profile] = {
 }
 
 DEFAULT_PROFILE = "screen"
-DEFAULT_PAGE_SIZE = "a5"
 
-
-def profile(name: str) -> Profile:
-    return PROFILES[name]
-
-
-def human_size(n: int) -> str:
-    """Bytes as a reader wants them: '483 kB', '2.0 MB' (the units parse_size reads)."""
-    return f"{n / MB:.1f} MB" if n >= MB else f"{n / 1024:.0f} kB"
-
-
-def parse_size(text: str) -> int:
-    """'2MB', '500 kB', '1.5 MB', '800000' → bytes (binary units, as file managers show)."""
-    units = {"": 1, "b": 1, "kb": 1024, "k": 1024, "mb": MB, "m": MB}
-    cleaned = text.strip().lower().replace(" ", "")
-    number = cleaned.rstrip("kmb")
-    unit = cleaned[len(number):]
-    try:
-        value = float(number)
-    except ValueError:
-        raise ValueError(f"'{text}' is not a size such as 2MB or 500kB") from None
-    if unit not in units or value <= 0:
-        raise ValueError(f"'{text}' is not a size such as 2MB or 500kB")
-    return int(value * units[unit])

@@ -18,6 +18,7 @@ from .i18n import Language, join_names, language
 from .images import Placement
 from .loader import LoadedEvent
 from .profiles import DEFAULT_PAGE_SIZE, DEFAULT_PROFILE, PROFILES, Profile
+from .units import to_mm
 
 TOOL = f"kennisdag-pdf {__version__}"
 
@@ -62,23 +63,24 @@ def source_date_epoch() -> int | None:
     return int(text)
 
 
-def check_environment() -> None:
+def check_environment() -> int | None:
     """Every environment variable a build reads, read and refused with one clear line before
-    anything is loaded (not an internal error halfway through a build)."""
+    anything is loaded (not an internal error halfway through a build). Returns
+    SOURCE_DATE_EPOCH, so that a render reads it once and dates everything by that reading."""
     from .images import check_cmyk_profile
 
-    source_date_epoch()
+    epoch = source_date_epoch()
     check_cmyk_profile()
+    return epoch
 
 
 def _short(text: str) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-def build_time(event_date: dt.date) -> dt.datetime:
-    """When the brochure counts as made: SOURCE_DATE_EPOCH, otherwise the day of the event
-    (midnight UTC), so that the same input always gives the same bytes."""
-    epoch = source_date_epoch()
+def build_time(event_date: dt.date, epoch: int | None) -> dt.datetime:
+    """When the brochure counts as made: SOURCE_DATE_EPOCH (epoch), otherwise the day of the
+    event (midnight UTC), so that the same input always gives the same bytes."""
     if epoch is not None:
         return dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
     return dt.datetime(event_date.year, event_date.month, event_date.day, tzinfo=dt.timezone.utc)
@@ -98,21 +100,24 @@ class DocumentInfo:
     creator: str = TOOL
 
 
-def document_info(event, lang: Language) -> DocumentInfo:
+def document_info(event, lang: Language, epoch: int | None) -> DocumentInfo:
     return DocumentInfo(
         title=event.title,
         subject=event.subtitle or lang["subject"].format(
             date=lang.date(event.date), venue=event.venue, city=event.city),
         authors=tuple(org.name for org in event.organisers),
         keywords=tuple(k.strip() for k in lang["keywords"].split(",")) + (event.id,),
-        language=lang.pdf_lang, event_date=event.date, built=build_time(event.date))
+        language=lang.pdf_lang, event_date=event.date,
+        built=build_time(event.date, epoch))
 
 
 @contextmanager
 def _source_date(built: dt.datetime):
     """ReportLab reads the PDF's dates from SOURCE_DATE_EPOCH itself, with its own parsing:
     pin it to the build time as we read it, so that both say the same, and put back what the
-    user had afterwards."""
+    user had afterwards. (ReportLab reads the variable when the document template makes its
+    canvas, and hashes it into the file's /ID there: nothing set afterwards gives the same
+    bytes, so the pin stays until document.py makes that canvas itself.)"""
     before = os.environ.get(SOURCE_DATE_VARIABLE)
     os.environ[SOURCE_DATE_VARIABLE] = str(int(built.timestamp()))
     try:
@@ -155,12 +160,14 @@ def render(loaded: LoadedEvent, profile: Profile | None = None,
     from .compose import compose, make_context
     from .document import BrochureTemplate
 
-    check_environment()  # already done by the command line; here for callers in process
+    # Already checked by the command line; read here once more for callers in process, and
+    # this reading is the only one the render uses.
+    epoch = check_environment()
     profile = profile or PROFILES[DEFAULT_PROFILE]
     event = loaded.day.event
     lang = language(event.language)
     _check_hyphenation(lang.hyphenation)
-    info = document_info(event, lang)
+    info = document_info(event, lang, epoch)
     day = info.built.date()
     check_glyphs(loaded)
     ctx = make_context(lang, profile, page_size, build_date=day, version=__version__)
@@ -201,7 +208,7 @@ def _check_resolution(loaded: LoadedEvent, placements: tuple[Placement, ...],
     errors, warnings = [], []
     for rel, placed in worst.items():
         field = placed.asset.fields[0]
-        size = f"{placed.width / 72 * 25.4:.0f} × {placed.height / 72 * 25.4:.0f} mm"
+        size = f"{to_mm(placed.width):.0f} × {to_mm(placed.height):.0f} mm"
         if profile.min_dpi and placed.dpi < profile.min_dpi:
             errors.append(loaded.source_map.problem(
                 field, f"'{rel}' has {placed.dpi:.0f} dpi at its printed size ({size}); "

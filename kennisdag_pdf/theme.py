@@ -11,13 +11,13 @@ from functools import cached_property
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT, TA_RIGHT
-from reportlab.lib.pagesizes import A4, A5
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
 from reportlab.platypus import TableStyle
 
 from . import fonts
 from .hyphenation import Hyphenator
+from .paper import MARKS, TRIM_SIZES  # noqa: F401  (MARKS: document.py and impose.py read it here)
+from .units import MM as mm
 
 
 @dataclass(frozen=True)
@@ -86,34 +86,17 @@ class TypeScale:
     display: float  # factor on headings, thesis labels and the cover title
 
 
-# A5 is the knowledge-day booklet; A4 the office print-out. Margins are those of a
-# saddle-stitched booklet: the spine needs less than the fore-edge's thumb room.
+# Margins are those of a saddle-stitched booklet: the spine needs less than the fore-edge's
+# thumb room.
 PAGE_SIZES: dict[str, tuple[PageGeometry, TypeScale]] = {
-    "a5": (PageGeometry("A5", A5[0], A5[1], inner=17 * mm, outer=15 * mm, top=20 * mm,
+    "a5": (PageGeometry("A5", *TRIM_SIZES["a5"], inner=17 * mm, outer=15 * mm, top=20 * mm,
                         bottom=20 * mm, head_offset=9 * mm, foot_offset=9 * mm,
                         cover_band_pad=11 * mm, cover_meta_gap=11),
            TypeScale(body_size=9.6, body_leading=13.6, display=0.8)),
-    "a4": (PageGeometry("A4", A4[0], A4[1], inner=30 * mm, outer=26 * mm, top=28 * mm,
+    "a4": (PageGeometry("A4", *TRIM_SIZES["a4"], inner=30 * mm, outer=26 * mm, top=28 * mm,
                         bottom=26 * mm, head_offset=12 * mm, foot_offset=12 * mm),
            TypeScale(body_size=10.5, body_leading=15.0, display=1.0)),
 }
-
-
-@dataclass(frozen=True)
-class PrintMarks:
-    """Bleed and printer's marks, shared by the print profile and the booklet imposition.
-
-    Marks sit in the border outside the bleed, so trimming never leaves a trace of them.
-    """
-
-    bleed: float = 3 * mm  # backgrounds run this far past the trim on every side
-    border: float = 12 * mm  # from the trim edge to the edge of the (enlarged) media box
-    length: float = 6 * mm  # a crop mark runs from the media edge this far towards the trim
-    width: float = 0.25  # hairline
-    registration: tuple[float, float, float, float] = (1, 1, 1, 1)  # prints on every plate
-
-
-MARKS = PrintMarks()
 
 
 @dataclass(frozen=True)

@@ -73,16 +73,12 @@ def build_to(tmp: Path, name: str) -> Built:
 
 def finish_to(tmp: Path, name: str, profile: str, page_size: str = "a5") -> Finished:
     """Render and finish one data file as the build command does."""
+    from kennisdag_pdf.build import rendered_from
     from kennisdag_pdf.finish import finish
     from kennisdag_pdf.profiles import PROFILES
 
-    loaded = load(DATA / name)
     chosen = PROFILES[profile]
-    source = None
-    if chosen.archival:
-        from kennisdag_pdf.published import published_event
-
-        loaded, source = published_event(loaded)
+    loaded, source = rendered_from(load(DATA / name), chosen)
     result = render(loaded, chosen, page_size)
     path = tmp / chosen.output_name(f"{loaded.day.event.id}-{page_size}")
     finished = finish(result, loaded, name=path.name, source=source)

@@ -7,10 +7,11 @@ import datetime as dt
 from reportlab.platypus import NextPageTemplate, PageBreak
 
 from kennisdag_pdf.compose import compose, make_context
+from kennisdag_pdf.flowables import TEMPLATE_BACK, TEMPLATE_BODY, signpost_of
 from kennisdag_pdf.i18n import language
 from kennisdag_pdf.loader import LoadedEvent, SourceMap
 from kennisdag_pdf.model import KnowledgeDay
-from kennisdag_pdf.parts.base import TEMPLATE_BACK, TEMPLATE_BODY, Context
+from kennisdag_pdf.parts.base import Context
 from kennisdag_pdf.profiles import PROFILES
 
 
@@ -20,7 +21,8 @@ def context(code: str = "nl", profile: str = "screen") -> Context:
 
 
 def part_titles(story) -> list[str]:
-    return [e.title for f in story for e in getattr(f, "entries", ()) if e.level == 0]
+    return [e.title for f in story if signpost_of(f) for e in signpost_of(f).entries
+            if e.level == 0]
 
 
 def test_parts_follow_the_seed_order(brochure_2011):

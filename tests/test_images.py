@@ -169,7 +169,7 @@ def test_a_cmyk_source_keeps_its_own_separation_in_print(tmp_path):
     source = Image.new("CMYK", (300, 200), (10, 200, 30, 40))
     path = tmp_path / "press.jpg"
     source.save(path, quality=95)
-    from kennisdag_pdf.loader import _load_image
+    from kennisdag_pdf.assets import _load_image
 
     loaded = _load_image(tmp_path / "press.jpg", "press.jpg")
     assert loaded.image.mode == "RGB" and loaded.cmyk.mode == "CMYK"

@@ -520,7 +520,7 @@ ANCHORED = ["a: &x 1", "- &x 1", "a: [&x 1, 2]", "a: [1,&x 2]", "{a: &x 1}", "&x
 
 @pytest.mark.parametrize("text", ANCHORED)
 def test_every_place_an_anchor_can_stand_is_refused(text):
-    from kennisdag_pdf.loader import _compose
+    from kennisdag_pdf.eventyaml import compose as _compose
 
     problems: list = []
     _compose(text, "t.yaml", {}, problems)
@@ -530,7 +530,7 @@ def test_every_place_an_anchor_can_stand_is_refused(text):
 @pytest.mark.parametrize("text", ["a: R&D", "a: marketing & communicatie", "a: Q&A", "a: '&'",
                                   "a: AT&T, KPN"])
 def test_an_ampersand_in_text_is_no_anchor(text):
-    from kennisdag_pdf.loader import _compose
+    from kennisdag_pdf.eventyaml import compose as _compose
 
     problems: list = []
     assert _compose(text, "t.yaml", {}, problems) == {"a": text.split(": ", 1)[1].strip("'")}
@@ -791,13 +791,13 @@ def test_every_spelling_of_an_image_path_becomes_its_one_canonical_name(tmp_path
 
 
 def test_many_spellings_of_one_image_are_decoded_once(tmp_path, monkeypatch):
-    from kennisdag_pdf import loader
+    from kennisdag_pdf import assets
 
     (tmp_path / "assets" / "sub").mkdir(parents=True)
     Image.new("RGB", (3, 2)).save(tmp_path / "assets" / "logo.png")
     decoded = []
-    real = loader._load_image
-    monkeypatch.setattr(loader, "_load_image",
+    real = assets._load_image
+    monkeypatch.setattr(assets, "_load_image",
                         lambda path, rel, full=True: decoded.append(rel) or real(path, rel, full))
     photos = "".join(f"  - image: {spelling}\n" for spelling in SPELLINGS * 4)
     loaded = load(write(tmp_path, MINIMAL + "photos:\n" + photos))
@@ -808,13 +808,13 @@ def test_many_spellings_of_one_image_are_decoded_once(tmp_path, monkeypatch):
 
 
 def test_a_broken_image_named_twice_is_read_once_and_reported_at_both(tmp_path, monkeypatch):
-    from kennisdag_pdf import loader
+    from kennisdag_pdf import assets
 
     (tmp_path / "assets").mkdir()
     (tmp_path / "assets" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
     decoded = []
-    real = loader._load_image
-    monkeypatch.setattr(loader, "_load_image",
+    real = assets._load_image
+    monkeypatch.setattr(assets, "_load_image",
                         lambda path, rel, full=True: decoded.append(rel) or real(path, rel, full))
     photos = "photos:\n  - image: assets/logo.png\n  - image: ./assets/logo.png\n"
     found = problems_of(write(tmp_path, MINIMAL + photos))
@@ -867,7 +867,7 @@ def test_a_raw_line_or_paragraph_separator_is_named_where_it_stands(tmp_path, se
 
 
 def test_line_col_counts_every_kind_of_line_end():
-    from kennisdag_pdf.loader import _line_col
+    from kennisdag_pdf.reading import line_col as _line_col
 
     assert _line_col("ab\ncd\r\nef\rgh", 11) == (4, 2)
     assert _line_col("a\r\nb", 3) == (2, 1)
@@ -912,9 +912,9 @@ def test_a_nested_list_has_its_own_limit(tmp_path):
 
 
 def test_too_many_values_stop_the_reading(tmp_path, monkeypatch):
-    from kennisdag_pdf import loader
+    from kennisdag_pdf import eventyaml
 
-    monkeypatch.setattr(loader, "MAX_VALUES", 40)
+    monkeypatch.setattr(eventyaml, "MAX_VALUES", 40)
     problem = only_problem(write(tmp_path, MINIMAL + "participants:\n" +
                                  "  - name: Jan\n" * 30))
     assert "the file holds more than 40 values" in problem.message
@@ -922,7 +922,7 @@ def test_too_many_values_stop_the_reading(tmp_path, monkeypatch):
 
 
 def test_too_many_keys_in_one_mapping_stop_the_reading(tmp_path):
-    from kennisdag_pdf.loader import MAX_KEYS
+    from kennisdag_pdf.eventyaml import MAX_KEYS
 
     keys = "".join(f"  key{n}: x\n" for n in range(MAX_KEYS + 50))
     problem = only_problem(write(tmp_path, MINIMAL + "conclusions:\n" + keys))
@@ -933,7 +933,7 @@ def test_too_many_keys_in_one_mapping_stop_the_reading(tmp_path):
 def test_reading_keeps_no_more_than_the_limits_allow(tmp_path):
     """Memory by counting: a file of a million one-letter items keeps at most one list's
     limit of them (the nodes PyYAML would have composed took 4.45 GB for 15 MB)."""
-    from kennisdag_pdf.loader import _Composer
+    from kennisdag_pdf.eventyaml import _Composer
     from kennisdag_pdf.model import MAX_ITEMS
 
     kept: list = []

@@ -139,10 +139,26 @@ def test_empty_files_are_refused(tmp_path, text, message):
 def test_a_csv_in_a_local_code_page_is_refused_with_its_line(tmp_path):
     path = csv_file(tmp_path, "name,email\nAnna,anna@example.org\nJosé,jose@example.org\n",
                     "cp1252")
-    assert problems(path) == ["recipients.csv:3: byte 0xE9 is not UTF-8; save the file as "
+    assert problems(path) == ["recipients.csv:3:4: byte 0xE9 is not UTF-8; save the file as "
                               "UTF-8"]
     path.write_bytes("name,email\n".encode("utf-16"))
     assert problems(path) == ["recipients.csv: file is saved as UTF-16; save it as UTF-8"]
+
+
+# The event file's decoder reads the mail files too: what it tells apart, it tells apart here.
+@pytest.mark.parametrize("raw, message", [
+    ("name,email\n".encode("utf-16-le"), "file is saved as UTF-16; save it as UTF-8"),
+    ("name,email\n".encode("utf-32"), "file is saved as UTF-32; save it as UTF-8"),
+    (b"%PDF-1.7\n", "is a PDF, not a recipients CSV file"),
+    (b"PK\x03\x04rest", "is a ZIP archive or an Office document, not a recipients CSV file"),
+    (b"name,email\rAnna,anna@example.org\r\xe9", "3:1: byte 0xE9 is not UTF-8; save the file "
+                                                   "as UTF-8"),
+])
+def test_the_mail_files_share_the_event_files_decoder(tmp_path, raw, message):
+    path = csv_file(tmp_path, "")
+    path.write_bytes(raw)
+    assert problems(path) == [f"recipients.csv:{message}" if message[0].isdigit() else
+                              f"recipients.csv: {message}"]
 
 
 def test_addresses_that_need_smtputf8_are_refused(tmp_path):

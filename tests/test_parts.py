@@ -9,12 +9,13 @@ import pytest
 from reportlab.platypus import ListFlowable, PageBreak, Paragraph, SimpleDocTemplate, Table
 
 from kennisdag_pdf.compose import make_context
+from kennisdag_pdf.flowables import Heading, Marker
 from kennisdag_pdf.i18n import language
 from kennisdag_pdf.loader import LoadedEvent, SourceMap
 from kennisdag_pdf.model import KnowledgeDay
 from kennisdag_pdf.parts import (chapters, closing, colophon, conclusions, opening,
                                  participants, theses)
-from kennisdag_pdf.parts.base import Context, Heading, Marker
+from kennisdag_pdf.parts.base import Context
 from kennisdag_pdf.parts.opening import _letters
 from kennisdag_pdf.profiles import PROFILES
 
@@ -56,7 +57,7 @@ def test_an_empty_part_is_left_out(part, ctx):
 def test_agenda_numbers_and_letters(ctx):
     loaded = event(agenda=[{"title": "Eerste"}, {"title": "Tweede", "items": ["x", "y"]}])
     story = opening.build(loaded, ctx)
-    assert isinstance(story[0], Heading) and story[0].entries[0].title == "Opening"
+    assert isinstance(story[0], Heading) and story[0].signpost.entries[0].title == "Opening"
     table = next(f for f in story if isinstance(f, Table))
     assert texts([table]) == ["1.", "Eerste", "2.", "Tweede", "a.", "x", "b.", "y"]
 
@@ -90,8 +91,8 @@ def test_each_thesis_opens_a_page_with_label_and_statement(ctx):
     story = theses.build(loaded, ctx)
     assert sum(isinstance(f, PageBreak) for f in story) == 1
     first = story[0]
-    assert [e.title for e in first.entries] == ["Stellingen", "Stelling 1: Een"]
-    assert [e.level for e in first.entries] == [0, 1]
+    assert [e.title for e in first.signpost.entries] == ["Stellingen", "Stelling 1: Een"]
+    assert [e.level for e in first.signpost.entries] == [0, 1]
     assert texts(story) == ["Stelling 1", "Een", "Tekst één.", "Stelling 2", "Twee",
                             "Tekst twee."]
 
@@ -115,13 +116,14 @@ def test_photos_reference_with_url_is_a_link(ctx):
                                 "city": "C", "language": "nl", "organisers": [{"name": "O"}],
                                 "photos_url": "https://example.org/a?b=1&c=2"}})
     story = closing.build(loaded, ctx)
-    assert story[0].entries[0].title == "Foto’s"  # no closing words: the note gets a heading
+    # No closing words: the note gets a heading.
+    assert story[0].signpost.entries[0].title == "Foto’s"
     assert 'href="https://example.org/a?b=1&amp;c=2"' in story[-1].text
 
 
 def test_colophon_lists_organisers_date_and_version(ctx):
     story = colophon.build(event(), ctx)
-    assert isinstance(story[0], Marker) and story[0].entries[0].title == "Colofon"
+    assert isinstance(story[0], Marker) and story[0].signpost.entries[0].title == "Colofon"
     table = story[1]
     lines = texts([table._TopPadder__f if hasattr(table, "_TopPadder__f") else table])
     assert lines[0] == "Colofon"
@@ -169,3 +171,43 @@ def test_a_heading_moves_with_its_text(ctx):
                      Paragraph("tekst " * 200, ctx.theme["body"])], ctx)
     assert "Kop" not in pages[0]
     assert pages[1][0] == "Kop"
+
+
+# --- the flowables layer: what the page template learns of a flowable --------------------------
+
+def test_every_heading_of_a_part_has_a_signpost_and_nothing_else_has(ctx):
+    from kennisdag_pdf.flowables import Signpost, signpost_of
+
+    story = theses.build(event(theses=[{"statement": "Een", "body": "Tekst."}]), ctx)
+    assert signpost_of(story[0]) == Signpost(
+        story[0].signpost.entries, running_head="Stelling 1", opens_part=True)
+    assert [signpost_of(f) for f in story[1:]] == [None] * (len(story) - 1)
+    # A heading without a signpost of its own tells the template nothing.
+    assert signpost_of(Heading("Kop", ctx.theme["part"])).entries == ()
+
+
+def test_the_template_counts_only_what_takes_room(ctx):
+    from reportlab.platypus import Indenter, NextPageTemplate, Spacer
+
+    from kennisdag_pdf.flowables import (BlankPage, FillSheet, Para, Presence, QrCode,
+                                         Signpost, presence_of)
+
+    none = [Marker(Signpost()), FillSheet(4, following=1), NextPageTemplate("back"),
+            Indenter(10)]
+    content = [Para("x", ctx.theme["body"]), Heading("Kop", ctx.theme["part"]), Spacer(1, 1),
+               QrCode("https://example.org", colour=None, module=1.0, min_size=10.0)]
+    assert [presence_of(f) for f in none] == [Presence.NONE] * len(none)
+    assert [presence_of(f) for f in content] == [Presence.CONTENT] * len(content)
+    assert presence_of(BlankPage()) is Presence.BLANK_PAGE
+
+
+def test_the_layers_below_the_parts_do_not_reach_up_into_them():
+    import subprocess
+    import sys
+
+    # A fresh interpreter: this one has imported the parts already.
+    probe = ("import sys, kennisdag_pdf.document, kennisdag_pdf.flowables; "
+             "print(sorted(m for m in sys.modules if m.startswith('kennisdag_pdf.parts')))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"

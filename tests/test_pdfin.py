@@ -325,14 +325,14 @@ def test_a_stream_that_stops_inside_an_operation_is_damage():
 
 
 def test_out_of_memory_in_process_is_too_complex_not_a_bug(monkeypatch):
-    from kennisdag_pdf import cli
+    from kennisdag_pdf.isolation import foreign_pdf_work
 
     def exhausting():
         raise MemoryError
 
     with pytest.raises(BadInput, match=r"^x\.pdf: is too complex to check \(it needs more "
                                        r"memory than allowed\)$"):
-        cli._foreign_pdf_work("x.pdf", exhausting)
+        foreign_pdf_work("x.pdf", exhausting)
 
 
 CONSOLE = ("import sys; from kennisdag_pdf import cli, pdfin; "

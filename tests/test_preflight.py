@@ -165,3 +165,27 @@ def test_without_reading_content_fonts_are_still_found_in_pages_and_forms(form):
     assert any("Helvetica is not embedded" in m for m in topics(quick)["fonts"])
     good = preflight(screen_pdf(), profile="screen", name="x.pdf", read_content=False)
     assert good.passed, good.lines()
+
+
+def test_the_checks_follow_the_profiles_options_not_its_name():
+    """A product with print's page multiple, bleed and colour is judged as print is."""
+    from dataclasses import replace
+
+    from kennisdag_pdf.preflight import _box_findings, _colour_findings, _page_findings
+    from kennisdag_pdf.profiles import PROFILES
+
+    proof = replace(PROFILES["screen"], name="proof", page_multiple=8, bleed=MARKS.bleed,
+                    colour_space="cmyk")
+    [_, multiple] = _page_findings(((148.0, 210.0),) * 12, proof)
+    assert multiple.message == "12 pages: not a multiple of 8 for a saddle-stitched booklet"
+    from kennisdag_pdf.preflight import _PageBoxes
+
+    trimmed = (_PageBoxes(1, (0, 0, 420, 595), (0, 0, 420, 595), None),)
+    [missing] = _box_findings(trimmed, proof, MARKS.bleed, damaged=False)
+    assert missing.message == "BleedBox missing on pages 1"
+    assert _box_findings(trimmed, PROFILES["screen"], MARKS.bleed, damaged=False)[0].message \
+        == "trimmed pages, no bleed"
+    assert _colour_findings(frozenset({"DeviceRGB"}), ("page 1: RGB fill colour (rg)",),
+                            proof)[0].level == "fail"
+    assert _colour_findings(frozenset({"DeviceRGB"}), ("page 1: RGB fill colour (rg)",),
+                            PROFILES["screen"])[0].level == "info"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from kennisdag_pdf.profiles import MB, PROFILES, parse_size
@@ -34,3 +37,32 @@ def test_sizes(text, size):
 def test_bad_sizes(text):
     with pytest.raises(ValueError, match="is not a size"):
         parse_size(text)
+
+
+# What `mail --status`, option parsing and the size syntax need must not load the typesetter,
+# the model or the YAML parser: that is most of a start-up's time.
+LIGHT = ("kennisdag_pdf.units", "kennisdag_pdf.paper", "kennisdag_pdf.profiles",
+         "kennisdag_pdf.reading", "kennisdag_pdf.sourcemap", "kennisdag_pdf.mail.inputs",
+         "kennisdag_pdf.mail.journal")
+
+
+@pytest.mark.parametrize("module", LIGHT)
+def test_light_modules_import_without_reportlab_pydantic_or_yaml(module):
+    heavy = ("reportlab", "pydantic", "yaml", "kennisdag_pdf.loader", "kennisdag_pdf.theme")
+    loaded = subprocess.run(
+        [sys.executable, "-c", f"import sys, {module}; print(' '.join(sys.modules))"],
+        capture_output=True, text=True, check=True).stdout.split()
+    assert [name for name in loaded if name.split(".")[0] in heavy or name in heavy] == []
+
+
+def test_the_paper_sizes_are_reportlabs_to_the_last_bit():
+    from reportlab.lib.pagesizes import A4, A5
+    from reportlab.lib.units import mm
+
+    from kennisdag_pdf.paper import TRIM_SIZES
+    from kennisdag_pdf.theme import PAGE_SIZES
+    from kennisdag_pdf.units import MM
+
+    assert MM == mm
+    assert TRIM_SIZES == {"a5": A5, "a4": A4}
+    assert list(PAGE_SIZES) == list(TRIM_SIZES)

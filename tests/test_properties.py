@@ -179,7 +179,7 @@ def test_any_yaml_tree_loads_or_fails_located(tmp_path, monkeypatch, tree):
                          max_leaves=15))
 def test_every_scalar_stays_text(tmp_path, tree):
     """What the loader builds from a dumped tree of strings is that tree: nothing is guessed."""
-    from kennisdag_pdf.loader import _compose
+    from kennisdag_pdf.eventyaml import compose as _compose
 
     text = yaml.safe_dump({"root": tree}, allow_unicode=True)
     assume(all(unicodedata.category(c) not in ("Cc", "Cs") or c in "\n\t" for c in text))

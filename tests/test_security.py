@@ -141,10 +141,10 @@ def test_the_listener_would_see_a_connection(listener):
 
 def test_no_socket_is_opened_in_process(tmp_path, monkeypatch):
     """Belt and braces: with socket creation forbidden, the whole pipeline still runs."""
+    from kennisdag_pdf.build import rendered_from
     from kennisdag_pdf.finish import finish
     from kennisdag_pdf.loader import load
     from kennisdag_pdf.profiles import PROFILES
-    from kennisdag_pdf.published import published_event
     from kennisdag_pdf.render import render
 
     folder = tmp_path / "data"
@@ -158,7 +158,7 @@ def test_no_socket_is_opened_in_process(tmp_path, monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refused)
     for profile in ("screen", "print", "archive"):
         chosen = PROFILES[profile]
-        event, source = published_event(loaded) if chosen.archival else (loaded, None)
+        event, source = rendered_from(loaded, chosen)
         finish(render(event, chosen, "a5"), event, name="x.pdf", source=source)
 
 

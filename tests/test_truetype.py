@@ -11,7 +11,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph
 
 from kennisdag_pdf import fonts
-from kennisdag_pdf.parts.base import Para
+from kennisdag_pdf.flowables import Para
 from kennisdag_pdf.resources import resource_dir
 from kennisdag_pdf.theme import theme_for
 from kennisdag_pdf.truetype import WIDTHS_REMEMBERED, BrochureFont

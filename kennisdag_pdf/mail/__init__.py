@@ -9,6 +9,7 @@
     journal.py     the SQLite journal of who was sent what, committed before every step
     smtp.py        TLS that never falls back to plain text; one transaction, precisely judged
     deliver.py     the send loop: pacing, retries with backoff, pausing, crash points
+    run.py         one run of `mail`, from one Options: status, dry run or mailing
 
 Only the CLI prints; these modules raise errors.KennisdagError subclasses and return values.
 Addresses live in the CSV, mail.yaml and the options, never in the event file, so they never

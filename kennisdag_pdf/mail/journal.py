@@ -53,7 +53,8 @@ from pathlib import Path
 from ..crashpoints import reached
 from ..errors import (EXIT_CANT_CREATE, EXIT_DELIVERY_INCOMPLETE, EXIT_IO, BadInput,
                       KennisdagError, OutputError)
-from ..loader import display_name
+from ..reading import display_name
+from ..units import MB
 from .recipients import RecipientList
 
 STATES = ("pending", "sending", "sent", "deferred", "failed", "unknown")
@@ -470,7 +471,7 @@ def _cannot_open(name: str, exc: OSError) -> KennisdagError:
 _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CORRUPT = 8, 10, 11
 _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 13, 14, 26
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
-_LOW_SPACE = 1024 * 1024  # bytes free under which a failed write is put down to a full disk
+_LOW_SPACE = MB  # bytes free under which a failed write is put down to a full disk
 
 
 def _journal_error(name: str, path: Path, exc: sqlite3.Error, *,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from .. import text
 from ..loader import LoadedEvent
-from .base import Context, Para, part_heading
+from ..flowables import Para
+from .base import Context, part_heading
+from .links import qr_beside
 
 
 def build(loaded: LoadedEvent, ctx: Context) -> list:
@@ -27,10 +29,8 @@ def photos_reference(loaded: LoadedEvent, ctx: Context) -> list:
         # The address was lost (as in the 2011 report): the sentence prints as plain text.
         return [ctx.plain(note, "note")]
     if ctx.profile.printed_links:
-        from .links import qr_beside
-
         lines = [ctx.plain(note, "note")] if note else []
         lines.append(ctx.plain(text.printed_url(event.photos_url), "note"))
-        return [qr_beside(ctx, event.photos_url, lines)]
+        return [qr_beside(ctx.theme, event.photos_url, lines)]
     markup = text.link(note or event.photos_url, event.photos_url, ctx.theme.palette.link)
     return [Para(markup, ctx.theme["note"])]

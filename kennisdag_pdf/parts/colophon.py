@@ -7,7 +7,8 @@ from reportlab.platypus import Table, TopPadder
 from .. import text
 from ..i18n import join_names
 from ..loader import LoadedEvent
-from .base import Context, Marker, OutlineEntry
+from ..flowables import Marker, OutlineEntry, Signpost
+from .base import Context
 
 
 def build(loaded: LoadedEvent, ctx: Context) -> list:
@@ -35,5 +36,5 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
         ("LINEABOVE", (0, 0), (-1, 0), theme.measure.rule, theme.palette.rule),
         ("TOPPADDING", (0, 0), (-1, 0), theme.measure.organiser_rule_gap)))
     # The marker puts the colophon in the outline; the block itself sits at the page's foot.
-    return [Marker(entries=(OutlineEntry(0, title, "colophon"),), opens_part=True),
+    return [Marker(Signpost((OutlineEntry(0, title, "colophon"),), opens_part=True)),
             TopPadder(block)]

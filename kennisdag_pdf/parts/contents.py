@@ -3,8 +3,8 @@ are filled in after it.
 
 ReportLab's TableOfContents learns its entries while the document is laid out, so the whole
 document has to be laid out again (multiBuild), at least twice, for a 1,000-page brochure as
-for a short one. Here the entries come from the composed story itself (every heading carries
-its own), so the list has its final length before layout starts; only the page numbers are
+for a short one. Here the entries come from the composed story itself (every heading's signpost
+carries them), so the list has its final length before layout starts; only the page numbers are
 unknown, and those are drawn as late forms (see document.py): placed during layout, written
 once every page exists.
 """
@@ -15,8 +15,9 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import KeepTogether
 
 from .. import text
+from ..flowables import Heading, OutlineEntry, Para, Point, Signpost, signpost_of
 from ..loader import LoadedEvent
-from .base import Context, Heading, OutlineEntry, Para, Point
+from .base import Context
 
 LEADER = " . "  # the dot leader between a section's title and its page number
 CALLBACK = "contents_entry_end"
@@ -91,7 +92,9 @@ def entries_in(story: list) -> list[OutlineEntry]:
     for flowable in story:
         if isinstance(flowable, KeepTogether):
             found += entries_in(flowable._content)
-        found += [e for e in getattr(flowable, "entries", ()) if e.in_contents]
+        signpost = signpost_of(flowable)
+        if signpost is not None:
+            found += [e for e in signpost.entries if e.in_contents]
     return found
 
 
@@ -100,6 +103,6 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
     # The contents list themselves in the outline but not in the contents.
     title = ctx.lang["contents"]
     heading = Heading(title, theme["toc_title"],
-                      entries=(OutlineEntry(0, title, "contents", in_contents=False),),
-                      running_head=title, opens_part=True)
+                      Signpost((OutlineEntry(0, title, "contents", in_contents=False),),
+                               running_head=title, opens_part=True))
     return [heading, ContentsList()]

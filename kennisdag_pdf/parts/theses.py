@@ -6,7 +6,8 @@ from reportlab.platypus import ListFlowable, ListItem, PageBreak, Table
 
 from ..loader import LoadedEvent
 from ..model import Thesis
-from .base import Context, Heading, OutlineEntry, part_heading
+from ..flowables import Heading, OutlineEntry, Signpost
+from .base import Context, part_heading
 
 
 def build(loaded: LoadedEvent, ctx: Context) -> list:
@@ -24,8 +25,8 @@ def thesis_chapter(number: int, thesis: Thesis, ctx: Context) -> list:
     entries = (OutlineEntry(1, f"{label}: {thesis.statement}", f"thesis-{number}"),)
     if number == 1:  # the group entry that the theses nest under in contents and outline
         entries = (OutlineEntry(0, ctx.lang["theses"], "theses"),) + entries
-    heading = Heading(label, theme["thesis_label"], entries=entries, running_head=label,
-                      opens_part=True)
+    heading = Heading(label, theme["thesis_label"],
+                      Signpost(entries, running_head=label, opens_part=True))
     statement = Table([[ctx.plain(thesis.statement, "thesis_statement")]],
                       colWidths=[theme.page.text_width], hAlign="LEFT", splitInRow=1)
     measure = theme.measure

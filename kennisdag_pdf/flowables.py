@@ -1,0 +1,265 @@
+"""The brochure's own flowables, and what each one is to the page it lands on.
+
+Below both the parts (which make these flowables) and the document template (which lays them
+out): neither needs to know the other. The template learns what a flowable is from here alone:
+
+- `signpost_of`: what a heading or marker tells the template (its outline and contents
+  entries, the running head of the pages after it, whether it opens a part);
+- `presence_of`: whether it is content on the page, takes no room at all, or marks a page
+  that is blank on purpose.
+
+Anything else the template must know of a flowable (structure roles for a tagged PDF) belongs
+here too, so that a flowable says what it is in one place.
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
+from xml.sax.saxutils import escape
+
+from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
+from reportlab.platypus import Flowable, Paragraph
+from reportlab.platypus.doctemplate import ActionFlowable
+from reportlab.platypus.paragraph import cleanBlockQuotedText, textTransformFrags
+from reportlab.platypus.paraparser import ParaParser
+
+ZERO_WIDTH_SPACE = "\u200b"
+
+# The page templates a story may ask for (NextPageTemplate); the document template defines them.
+TEMPLATE_COVER = "cover"
+# Facing pages: a left-hand (even) page has its inner margin on the right. Page 2 is the
+# first left-hand page, so the body cycles left, right, left, … from there.
+TEMPLATE_BODY_LEFT = "body-left"
+TEMPLATE_BODY_RIGHT = "body-right"
+TEMPLATE_BODY = [TEMPLATE_BODY_LEFT, TEMPLATE_BODY_RIGHT]
+TEMPLATE_BACK = "back"
+
+
+# --- what a flowable tells the page template ---------------------------------------------------
+
+@dataclass(frozen=True)
+class OutlineEntry:
+    level: int  # 0: part, 1: section within a part
+    title: str  # plain text, as the reader sees it
+    key: str  # PDF destination name
+    in_contents: bool = True
+
+
+@dataclass(frozen=True)
+class Signpost:
+    """What a heading (or an invisible marker) tells the page template where it lands.
+
+    `entries` go into the outline and, those `in_contents`, into the contents; a signpost
+    without entries tells the template nothing. `running_head` is the text shown on the
+    following pages of its part; `opens_part` makes the template suppress the running head on
+    the page where the part begins, if nothing came before it on that page.
+    """
+
+    entries: tuple[OutlineEntry, ...] = ()
+    running_head: str | None = None
+    opens_part: bool = False
+
+
+class Presence(enum.Enum):
+    """What a flowable is to the page it lands on."""
+
+    CONTENT = "content"  # takes room: a part opened after it no longer opens the page
+    NONE = "none"  # takes no room and draws nothing: the page is as empty as before it
+    BLANK_PAGE = "blank page"  # the page is blank on purpose: no running head, no folio
+
+
+class Signposted:
+    """A flowable that carries a Signpost."""
+
+    signpost: Signpost = Signpost()
+
+
+def signpost_of(flowable) -> Signpost | None:
+    return flowable.signpost if isinstance(flowable, Signposted) else None
+
+
+def presence_of(flowable) -> Presence:
+    if isinstance(flowable, BlankPage):
+        # It takes a point of height, so it is content too: the page is not empty.
+        return Presence.BLANK_PAGE
+    # Template switches and keep-with-next bookkeeping take no space; ReportLab marks its own
+    # room-less flowables (an Indenter of a list, an anchor) with _ZEROSIZE. Its PageBreak
+    # and CondPageBreak are neither: they count as content, which the layout was made with.
+    if isinstance(flowable, (Point, ActionFlowable)) or getattr(flowable, "_ZEROSIZE", 0):
+        return Presence.NONE
+    return Presence.CONTENT
+
+
+# --- text ----------------------------------------------------------------------------------------
+
+class Para(Paragraph):
+    """A paragraph that parses plain text without the markup parser and breaks its lines once
+    per width.
+
+    Most paragraphs of a brochure are plain text (names, statements, contents lines): with no
+    '<' and no '&' there is nothing to parse, and ReportLab's parser would only hand back one
+    fragment in the style's font. That fragment is made once per style, by the parser itself,
+    and copied with the new text, which is a tenth of the cost of a parse.
+
+    ReportLab asks a paragraph for its height again and again at the same width (the frame,
+    keep-with-next groups, conditional page breaks, table cells) and breaks all its lines
+    every time: two to three times per paragraph in a long brochure, a third of the layout.
+    Line breaking depends only on the width, so the last answer stands.
+    """
+
+    def __init__(self, text, style=None, bulletText=None, frags=None, **options):  # noqa: N803
+        if frags is None and isinstance(text, str) and "<" not in text and "&" not in text \
+                and style is not None and not options:
+            text = _cleaned(text)
+            frags = _plain_fragments(text, style)
+        super().__init__(text, style, bulletText, frags, **options)
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        # split() drops blPara when it pushes the paragraph on: then break again.
+        if getattr(self, "_wrapped_at", None) == available_width and hasattr(self, "blPara"):
+            return self.width, self.height
+        size = super().wrap(available_width, available_height)
+        self._wrapped_at = available_width
+        return size
+
+
+def _cleaned(text: str) -> str:
+    """ReportLab's whitespace clean-up (runs collapsed, ends stripped), skipped when there is
+    nothing to clean: no whitespace but single spaces between words. Its whitespace includes
+    the zero-width space, which Python's str.split does not."""
+    if " ".join(text.split()) == text and ZERO_WIDTH_SPACE not in text:
+        return text
+    return cleanBlockQuotedText(text)
+
+
+_FRAGMENT_OF_STYLE: WeakKeyDictionary = WeakKeyDictionary()  # style → its one plain fragment
+
+
+def _plain_fragments(text: str, style) -> list | None:
+    """The fragments ReportLab's parser makes of markup-free text; None: let it parse."""
+    if not text:
+        return None
+    try:
+        model = _FRAGMENT_OF_STYLE[style]
+    except KeyError:
+        parsed_style, frags, bullets = ParaParser().parse("x", style)
+        single = frags is not None and len(frags) == 1 and not bullets \
+            and parsed_style is style
+        model = _FRAGMENT_OF_STYLE[style] = frags[0] if single else None
+    if model is None:
+        return None
+    fragment = copy.copy(model)
+    fragment.text = text
+    frags = [fragment]
+    textTransformFrags(frags, style)
+    return frags
+
+
+class Heading(Signposted, Para):
+    """A heading: its signpost registers it in the outline, the contents and the running head."""
+
+    def __init__(self, title: str, style, signpost: Signpost = Signpost(), *,
+                 markup: str | None = None) -> None:
+        super().__init__(markup if markup is not None else escape(title), style)
+        self.signpost = signpost
+
+    def split(self, available_width: float, available_height: float) -> list:
+        return []  # a heading is never broken over two pages: it moves on whole
+
+
+# --- points in the story -------------------------------------------------------------------------
+
+class Point(Flowable):
+    """A point in the story that takes no room and draws nothing."""
+
+    _ZEROSIZE = 1  # ReportLab's frames then add it without the spacing of a flowable
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return (0, 0)
+
+    def draw(self) -> None:
+        pass
+
+
+class Marker(Signposted, Point):
+    """An invisible point in the story with the signpost a Heading carries."""
+
+    def __init__(self, signpost: Signpost) -> None:
+        super().__init__()
+        self.signpost = signpost
+
+
+class FillSheet(Point):
+    """Where blank pages go, if any, so that the page count is a multiple of `multiple`
+    (4 for a saddle-stitched booklet) with `following` pages still to come.
+
+    The document template replaces it by the blanks when it reaches it: only then is the
+    number of pages before it known.
+    """
+
+    def __init__(self, multiple: int, following: int) -> None:
+        super().__init__()
+        self.multiple = multiple
+        self.following = following
+
+
+class BlankPage(Flowable):
+    """Marks an intentionally blank page: no running head, no folio.
+
+    Takes a point of height so that the page exists: ReportLab skips empty pages.
+    """
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return (0, 1)
+
+    def draw(self) -> None:
+        pass
+
+
+# --- figures -------------------------------------------------------------------------------------
+
+QUIET_ZONE = 4  # modules of white around the code: the minimum the QR standard asks for
+
+
+class QrCode(Flowable):
+    """A QR code drawn as filled modules in one theme colour (pure black ink in print).
+
+    Sized from its module count, so a long URL gives a bigger code rather than modules too
+    fine for a phone camera.
+    """
+
+    def __init__(self, value: str, *, colour, module: float, min_size: float) -> None:
+        super().__init__()
+        self.qr = QRCode(None, QRErrorCorrectLevel.M)
+        self.qr.addData(value)
+        self.qr.make()
+        self.value = value
+        self.colour = colour
+        count = self.qr.getModuleCount() + 2 * QUIET_ZONE
+        self.size = max(min_size, count * module)
+        self.module = self.size / count
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return (self.size, self.size)
+
+    def draw(self) -> None:
+        canvas, m = self.canv, self.module
+        canvas.saveState()
+        canvas.setFillColor(self.colour)
+        # Runs of dark modules in a row become one rectangle: fewer operators, no seams.
+        for row, modules in enumerate(self.qr.modules):
+            y = self.size - (row + QUIET_ZONE + 1) * m
+            col = 0
+            while col < len(modules):
+                if modules[col]:
+                    start = col
+                    while col < len(modules) and modules[col]:
+                        col += 1
+                    canvas.rect((start + QUIET_ZONE) * m, y, (col - start) * m, m,
+                                stroke=0, fill=1)
+                else:
+                    col += 1
+        canvas.restoreState()
