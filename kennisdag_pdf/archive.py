@@ -33,6 +33,7 @@ from .errors import EXIT_CANT_CREATE, EXIT_IO, BadInput, OutputError
 from .model import KnowledgeDay
 from .output import fsync_folder
 from .published import Published, safe_relative
+from .units import MB
 
 MANIFEST = "SHA256SUMS"
 STAGING_PREFIX = ".staging-"
@@ -226,7 +227,7 @@ def _parse_manifest(data: bytes) -> dict[str, str]:
 def _file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        while chunk := handle.read(1024 * 1024):
+        while chunk := handle.read(MB):
             digest.update(chunk)
     return digest.hexdigest()
 
@@ -345,7 +346,7 @@ def _read_archived(root: Path, inside: str, record: FileRecord, *, keep: bool) -
         kept = bytearray()
         remaining = record.bytes
         try:
-            while remaining > 0 and (chunk := handle.read(min(remaining, 1024 * 1024))):
+            while remaining > 0 and (chunk := handle.read(min(remaining, MB))):
                 digest.update(chunk)
                 remaining -= len(chunk)
                 if keep:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import cache
+from .units import MB
 
 
 class Hyphenator:
@@ -73,7 +74,7 @@ def _warm_from_cache(language: str) -> None:
         pyphen.hdcache[path] = parsed
         with contextlib.suppress(ValueError):  # alternative spellings: objects marshal refuses
             cache.write(name, marshal.dumps((parsed.patterns, parsed.maxlen)))
-            cache.prune("hyphenation-", 8 * 1024 * 1024)  # other pyphen installs' copies
+            cache.prune("hyphenation-", 8 * MB)  # other pyphen installs' copies
         return
     parsed = pyphen.HyphDict.__new__(pyphen.HyphDict)
     parsed.patterns, parsed.maxlen, parsed.cache = patterns, maxlen, {}

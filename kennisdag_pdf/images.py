@@ -24,6 +24,7 @@ from . import cache
 from .loader import ImageAsset
 from .profiles import Profile
 from .resources import resource_dir
+from .units import MB
 
 POINTS_PER_INCH = 72
 
@@ -74,7 +75,7 @@ class ImageShop:
 # version and this module's own source.
 
 CACHE_PREFIX = "image-"
-CACHE_BYTES = 64 * 1024 * 1024  # the least recently used go beyond this
+CACHE_BYTES = 64 * MB  # the least recently used go beyond this
 
 
 def _prepared(asset: ImageAsset, width: float, height: float, crop: bool,
@@ -184,7 +185,7 @@ def _encode(image: Any, *, photographic: bool) -> bytes:
 
 CMYK_PROFILE_VARIABLE = "KENNISDAG_CMYK_PROFILE"
 # Press profiles with large tables are a few MB; beyond this the variable names the wrong file.
-MAX_ICC_BYTES = 16 * 1024 * 1024
+MAX_ICC_BYTES = 16 * MB
 _ICC_HEADER = 128
 
 
@@ -223,7 +224,7 @@ def check_cmyk_profile() -> None:
         if not stat.S_ISREG(st.st_mode):
             raise refuse("is not a regular file")
         if st.st_size > MAX_ICC_BYTES:
-            raise refuse(f"is {st.st_size / 1024 / 1024:.0f} MB, too big for an ICC profile "
+            raise refuse(f"is {st.st_size / MB:.0f} MB, too big for an ICC profile "
                          f"(limit {MAX_ICC_BYTES // 1024 // 1024} MB)")
         with path.open("rb") as file:
             header = file.read(_ICC_HEADER)

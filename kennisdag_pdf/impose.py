@@ -16,10 +16,10 @@ from pikepdf import Array, Dictionary, Name, Pdf
 from . import pdfin
 from .errors import BadInput
 from .pdfin import Budget, TooComplex, Unexpected
-from .theme import MARKS
+from .paper import MARKS
+from .units import to_mm
 
 TOLERANCE = 0.5  # pt: rounding by a PDF writer, not a different design
-POINTS_PER_MM = 72 / 25.4
 TAKES_PRINT_PDF = "impose takes the print PDF (--profile print)"
 
 Box = tuple[float, float, float, float]
@@ -230,7 +230,7 @@ def _num(value: float) -> str:
 
 
 def _mm(points: float) -> str:
-    return f"{points / POINTS_PER_MM:.1f}".removesuffix(".0")
+    return f"{to_mm(points):.1f}".removesuffix(".0")
 
 
 def _mm_size(page: _Page) -> str:

@@ -18,6 +18,8 @@ from io import BytesIO
 
 from .errors import PreflightFailed
 from .published import YAML_MIME, Published, safe_relative
+from .reading import MAX_YAML_BYTES
+from .units import MB
 
 FLAVOUR = "3b"  # PDF/A-3: the only part that allows embedding the (non-PDF) source files
 # Archives written before the embedded files were typed by their bytes typed them by the
@@ -31,10 +33,10 @@ _IMAGE_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8", "image/j
 # structure was rewritten as PNG). An edited archive that claims more is refused while it is
 # being read: a Flate stream is inflated only up to what is left of these.
 MAX_ATTACHMENTS = 1_000
-MAX_EVENT_FILE_BYTES = 16 * 1024 * 1024  # loader.MAX_YAML_BYTES
-MAX_ATTACHMENT_BYTES = 128 * 1024 * 1024
-MAX_SOURCE_BYTES = 256 * 1024 * 1024
-_INFLATE_CHUNK = 1024 * 1024
+MAX_EVENT_FILE_BYTES = MAX_YAML_BYTES
+MAX_ATTACHMENT_BYTES = 128 * MB
+MAX_SOURCE_BYTES = 256 * MB
+_INFLATE_CHUNK = MB
 
 
 @dataclass(frozen=True)
@@ -225,7 +227,7 @@ def _content(stream, file_name: str, limit: int) -> bytes:
         filters = filters[0] if len(filters) == 1 else filters
     raw = stream.read_raw_bytes()
     too_big = ValueError(f"its file '{file_name}' is larger than an archive copy can carry "
-                         f"(over {limit // (1024 * 1024)} MB)")
+                         f"(over {limit // MB} MB)")
     if filters is None:
         if len(raw) > limit:
             raise too_big
@@ -345,7 +347,7 @@ _LATEST_BUILD = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)
 def _facts(document) -> ArchiveFacts:
     import pikepdf
 
-    from .theme import PAGE_SIZES
+    from .paper import TRIM_SIZES
 
     meta = document.open_metadata()
     created = _xmp_text(meta, "xmp:CreateDate")
@@ -370,7 +372,7 @@ def _facts(document) -> ArchiveFacts:
     if len(corners) != 4:
         raise ValueError("its first page has no readable page size")
     width = abs(corners[2] - corners[0])
-    size = min(PAGE_SIZES, key=lambda name: abs(PAGE_SIZES[name][0].width - width))
+    size = min(TRIM_SIZES, key=lambda name: abs(TRIM_SIZES[name][0] - width))
     return ArchiveFacts(built, tool, size, dc_identifier)
 
 

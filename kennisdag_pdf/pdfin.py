@@ -21,6 +21,7 @@ from io import BytesIO
 import pikepdf
 
 from .errors import BadInput
+from .units import MB
 
 # Measured against the largest file we make ourselves: 5,676 A4 print pages (the synthetic
 # event of `make bench`, 1,892 pages, three times over): its biggest page stream holds about
@@ -28,10 +29,10 @@ from .errors import BadInput
 # parsed token, so one stream at the cap costs about 130 MB while it is read; the whole-walk
 # cap is five times the largest real file, under a minute of work.
 MAX_STREAM_TOKENS = 500_000
-MAX_STREAM_BYTES = 16 * 1024 * 1024  # one decoded content stream
+MAX_STREAM_BYTES = 16 * MB  # one decoded content stream
 MAX_OPERATIONS = 30_000_000  # tokens parsed over a whole walk, forms counted each time drawn
 # An A4 page at 300 dpi in CMYK is 35 MB; a picture inflating past this is a bomb.
-MAX_IMAGE_BYTES = 256 * 1024 * 1024
+MAX_IMAGE_BYTES = 256 * MB
 MAX_FORM_DEPTH = 32  # forms drawing forms; Acrobat gives up at 28 levels of q
 # Each stream walked costs at least this much: a form of three tokens drawn 10^8 times is as
 # much work as its tokens suggest only if the call around each drawing is counted too.
@@ -43,7 +44,7 @@ MAX_SECONDS = 300.0  # a walk that is still going after this is treated as too c
 MEMORY_CEILING = 2 * 1024 ** 3  # address space of a console run on a foreign PDF (cli.main)
 # The whole file is read into memory before the child is forked: a quarter of the ceiling,
 # far above any brochure (the 2011 print file is 0.5 MB).
-MAX_PDF_BYTES = 512 * 1024 ** 2
+MAX_PDF_BYTES = 512 * MB
 
 TOO_COMPLEX = "is too complex to check"
 # Token boundaries: whitespace and delimiters. Counting them bounds the number of tokens qpdf
@@ -151,7 +152,7 @@ def read_stream(stream, budget: Budget) -> bytes:
         except pikepdf.PdfError:
             raise Unexpected("a content stream cannot be decompressed") from None
     if len(data) > budget.stream_bytes:
-        raise TooComplex(f"a content stream of more than {budget.stream_bytes // 2 ** 20} MB")
+        raise TooComplex(f"a content stream of more than {budget.stream_bytes // MB} MB")
     return data
 
 
@@ -173,7 +174,7 @@ def check_image_data(image, what: str) -> None:
             while inflater.unconsumed_tail:
                 inflated += len(inflater.decompress(inflater.unconsumed_tail, 1 << 20))
                 if inflated > MAX_IMAGE_BYTES:
-                    raise TooComplex(f"an image of more than {MAX_IMAGE_BYTES // 2 ** 20} MB")
+                    raise TooComplex(f"an image of more than {MAX_IMAGE_BYTES // MB} MB")
         complete = inflater.eof
     except zlib.error:
         complete = False
@@ -199,7 +200,7 @@ def operations(streams, owner: pikepdf.Pdf, budget: Budget) -> list:
     many = streams if isinstance(streams, (list, tuple)) else [streams]
     data = b"\n".join(read_stream(stream, budget) for stream in many)
     if len(data) > budget.stream_bytes:
-        raise TooComplex(f"a content stream of more than {budget.stream_bytes // 2 ** 20} MB")
+        raise TooComplex(f"a content stream of more than {budget.stream_bytes // MB} MB")
     tokens = tokens_at_most(data)
     if tokens > budget.stream_tokens:
         raise TooComplex(f"a content stream of more than {budget.stream_tokens:,} operations")

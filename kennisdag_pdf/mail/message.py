@@ -28,7 +28,7 @@ from email.utils import format_datetime
 
 from ..errors import BadInput, Problem, format_path
 from ..i18n import join_names, language as language_table
-from ..loader import SourceMap
+from ..sourcemap import SourceMap
 from ..model import Event
 from .headers import check_header_block, header_problem
 from .recipients import Recipient, RecipientList

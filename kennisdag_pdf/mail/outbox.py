@@ -33,10 +33,11 @@ from ..errors import EXIT_CANT_CREATE, OutputError
 from ..output import _output_error, write_atomic
 from .message import Outgoing
 from .recipients import Recipient
+from ..units import MB
 
 MANIFEST_NAME = ".kennisdag-outbox.jsonl"
 # A manifest line is about 130 bytes: room for every recipient a CSV may hold, several times.
-MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+MAX_MANIFEST_BYTES = 64 * MB
 _OUR_NAME = re.compile(r"[0-9]{3,}-[A-Za-z0-9@._+-]+\.eml")
 
 

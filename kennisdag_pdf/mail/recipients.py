@@ -25,10 +25,11 @@ from ..errors import MAX_REPORTED, BadInput, Problem
 from ..i18n import LANGUAGES
 from .headers import control_problem, header_problem
 from .inputs import read_text
+from ..units import MB
 
 COLUMNS = ("name", "email", "language", "salutation")
 REQUIRED = ("name", "email")
-MAX_CSV_BYTES = 20 * 1024 * 1024
+MAX_CSV_BYTES = 20 * MB
 # A knowledge day has tens to hundreds of participants; a list past these is the wrong file,
 # and reading it out would cost a minute and gigabytes (a million rows, a problem in each).
 MAX_RECIPIENTS = 50_000  # rows: checking each address costs about 50 µs

@@ -31,12 +31,12 @@ from ..i18n import LANGUAGES
 from .headers import control_problem, header_problem
 from .inputs import read_text
 from .texts import DERIVED, MAIL_TEXTS, PLACEHOLDERS
+from ..units import MB
 
 FILE_NAME = "mail.yaml"
-MAX_SETTINGS_BYTES = 1024 * 1024
+MAX_SETTINGS_BYTES = MB
 MAX_DEPTH = 4  # the format needs 2 levels; 2 more get a message about the structure instead
 ADDRESS_KEYS = ("from", "reply_to")
-HEADER_TEXTS = ("subject", "salutation", "attachment")  # one line each; the body has many
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 
 
