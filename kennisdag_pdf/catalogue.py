@@ -18,8 +18,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import EXIT_CANT_CREATE, EXIT_IO, EXIT_PREFLIGHT, BadInput, KennisdagError, \
-    OutputError
+from .errors import EXIT_BAD_INPUT, EXIT_CANT_CREATE, EXIT_IO, EXIT_PREFLIGHT, BadInput, \
+    KennisdagError, OutputError
 from .output import fsync_folder
 
 FILE_NAME = "catalogue.sqlite"
@@ -288,13 +288,21 @@ class Inconsistent(KennisdagError):
                          f"archived files themselves are untouched")
 
 
+class Foreign(Inconsistent):
+    """A value no version of the tool writes (a version of 'x'): not the tool's own
+    catalogue, bad input like a foreign schema, where rows the tool did write but that no
+    longer belong together (after a hand-made DELETE) are a failed check."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
 def _typed(path: Path, table: str, row: tuple, types: tuple) -> tuple:
     """A row as the tool wrote it: SQLite keeps whatever a hand edit puts in a column."""
     for name, value, kind in zip(Entry.__dataclass_fields__ if table == "publications" else
                                  FileRecord.__dataclass_fields__, row, types):
         if not isinstance(value, kind) or isinstance(value, bool):
             shown = repr(value)[:40]
-            raise Inconsistent(path, f"its {table} table holds {shown} as {name}, where "
+            raise Foreign(path, f"its {table} table holds {shown} as {name}, where "
                                      f"kennisdag-pdf writes "
                                      f"{'a number' if kind is int else 'text'}")
     return row

@@ -167,7 +167,9 @@ def test_a_row_the_tool_did_not_write_is_an_inconsistent_catalogue(root, stateme
         with Catalogue(root, create=False) as catalogue:
             catalogue.entries()
             catalogue.files()
-    assert caught.value.exit_code == 3
+    # a value no version of the tool writes is not its catalogue (2); rows it did write that
+    # no longer belong together are a failed check (3)
+    assert caught.value.exit_code == (2 if column else 3)
 
 
 def test_rows_left_after_deleting_publications_stop_the_next_filing_before_it_writes(
