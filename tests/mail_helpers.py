@@ -23,6 +23,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from inprocess import run_in_process
 
 LOOPBACK = "127.0.0.1"
 RUN = [sys.executable, "-c", "from kennisdag_pdf.cli import main; main()"]
@@ -139,8 +140,7 @@ def people(count: int, domain: str = "example.org") -> list[tuple[str, str, str,
 
 
 def run_cli(*args, cwd: Path, env: dict | None = None, timeout: float = 120):
-    return subprocess.run([*RUN, *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          env=env, timeout=timeout, stdin=subprocess.DEVNULL)
+    return run_in_process(args, cwd=cwd, env=env, timeout=timeout)
 
 
 def sha256(data: bytes) -> str:

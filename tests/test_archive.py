@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from inprocess import run_in_process
 
 from conftest import DATA
 
@@ -43,9 +44,7 @@ theses:
 
 
 def run(*args, cwd: Path, env: dict | None = None, check: bool = False):
-    result = subprocess.run([*RUN, *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                            timeout=120, stdin=subprocess.DEVNULL,
-                            env={**os.environ, **(env or {})})
+    result = run_in_process(args, cwd=cwd, env={**os.environ, **(env or {})})
     if check:
         assert result.returncode == 0, result.stderr
     return result

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import io
 import os
-import signal
 import shlex
 import shutil
 import subprocess
@@ -25,6 +23,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
+from inprocess import run_in_process
 from smtp_script import Script, scripted_server
 
 CASES = Path(__file__).parent / "cases"
@@ -43,34 +42,9 @@ def _as_subprocess(case: Path) -> bool:
             or zlib.crc32(case.name.encode()) % IN_PROCESS_SAMPLE == 0)
 
 
-class _Hang(BaseException):
-    """A case ran past its time (as the subprocess's timeout=60)."""
-
-
 def _run_in_process(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
-    """cli.run in cwd with exactly env as the environment, restored afterwards."""
-    from kennisdag_pdf import cli
-
-    saved_env, saved_cwd = dict(os.environ), os.getcwd()
-    out, err = io.StringIO(), io.StringIO()
-
-    def hang(signum, frame):
-        raise _Hang(f"{args} ran past 60 s")
-
-    previous = signal.signal(signal.SIGALRM, hang)
-    signal.alarm(60)
-    try:
-        os.environ.clear()
-        os.environ.update(env)
-        os.chdir(cwd)
-        code = cli.run(args, stdout=out, stderr=err)
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-        os.chdir(saved_cwd)
-        os.environ.clear()
-        os.environ.update(saved_env)
-    return code, out.getvalue(), err.getvalue()
+    done = run_in_process(args, cwd=cwd, env=env, timeout=60)
+    return done.returncode, done.stdout, done.stderr
 # What a case folder may hold (README.md, "Adding a case").
 CASE_FILES = {"event.yaml", "expected.txt", "args.txt", "symlinks.txt", "recipients.csv",
               "mail.yaml", "smtp.yaml", "writes.txt", "expected-delivered.txt",

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 from conftest import DATA
+from inprocess import run_in_process
 from typer.testing import CliRunner
 
 from kennisdag_pdf import cli
@@ -18,8 +19,7 @@ RUN = [sys.executable, "-c", "from kennisdag_pdf.cli import main; main()"]
 
 
 def run(*args, cwd=None):
-    return subprocess.run([*RUN, *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          timeout=120, stdin=subprocess.DEVNULL)
+    return run_in_process(args, cwd=cwd)
 
 
 @pytest.fixture
