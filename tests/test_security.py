@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -20,8 +18,8 @@ import pytest
 import yaml
 
 from conftest import DATA, page_texts, squash
+from inprocess import run_in_process
 
-RUN = [sys.executable, "-c", "from kennisdag_pdf.cli import main; main()"]
 
 # CVE-2023-33733: ReportLab < 3.6.13 evaluated a colour attribute as Python
 # (rl_safe_eval); this is the published proof of concept, made harmless: it would create
@@ -62,8 +60,7 @@ def _event(folder: Path, text: str, url: str = "https://example.org/fotos") -> P
 
 
 def _build(event: Path, profile: str, target: Path, env: dict | None = None):
-    return subprocess.run([*RUN, "build", str(event), "-p", profile, "-o", str(target)],
-                          capture_output=True, text=True, timeout=120, cwd=event.parent,
+    return run_in_process(["build", event, "-p", profile, "-o", target], cwd=event.parent,
                           env={**os.environ, **(env or {})})
 
 
@@ -188,8 +185,7 @@ def test_asset_paths_cannot_leave_the_event_folder(tmp_path, field, value):
 ])
 def test_yaml_tags_and_aliases_are_refused(tmp_path, yaml_text):
     (tmp_path / "event.yaml").write_text(yaml_text, encoding="utf-8")
-    result = subprocess.run([*RUN, "validate", "event.yaml"], capture_output=True, text=True,
-                            cwd=tmp_path, timeout=60)
+    result = run_in_process(["validate", "event.yaml"], cwd=tmp_path)
     assert result.returncode == 2
     assert "event.yaml:1:" in result.stderr or "event.yaml:2:" in result.stderr
     assert not (tmp_path / "pwned").exists()
