@@ -110,3 +110,32 @@ def test_the_layer_test_sees_an_upward_import(tmp_path, monkeypatch):
     monkeypatch.setitem(GRAPH, "kennisdag_pdf.units", {"kennisdag_pdf.errors"})
     with pytest.raises(AssertionError, match="import cycle"):
         test_no_import_cycle()
+
+
+def test_the_readme_names_every_module_in_its_layer():
+    """The README's layer table and LAYERS agree, and every module of the package is in it."""
+    import re
+
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| layer | modules |"):]
+    table = table[:table.index("\n\n")]
+    named = {}
+    for row in table.splitlines()[2:]:
+        layer, modules = (cell.strip() for cell in row.strip("|").split("|"))
+        for name in re.findall(r"`([^`]+)`", modules):
+            named[name.removesuffix(".py").removesuffix("/").replace("/", ".")] = layer
+    for name in sorted(GRAPH):
+        short = name.removeprefix("kennisdag_pdf.")
+        if short == "kennisdag_pdf":
+            continue
+        listed = next((n for n in sorted(named, key=len, reverse=True)
+                       if short == n or short.startswith(n + ".")), None)
+        assert listed is not None, f"{short} is missing from the README's layer table"
+        assert named[listed] == LAYERS[_layer(name)][0], \
+            f"{short}: the README says {named[listed]}, LAYERS {LAYERS[_layer(name)][0]}"
+    modules = readme[readme.index("| module | what it does |"):]
+    modules = modules[:modules.index("\n\n")]
+    described = set(re.findall(r"`([\w/]+\.py|\w+/)`", modules))
+    for path in sorted(PACKAGE.glob("*.py")):
+        if path.name != "__init__.py":
+            assert path.name in described, f"{path.name} has no row in the README's module table"
