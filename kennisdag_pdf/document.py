@@ -10,9 +10,13 @@ number is known. ReportLab resolves a form by name at save time.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from hashlib import md5
 from typing import Callable
 
+from reportlab.lib.utils import TimeStamp, bytestr
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate
 
 from .flowables import (TEMPLATE_BACK, TEMPLATE_BODY_LEFT, TEMPLATE_BODY_RIGHT, TEMPLATE_COVER,
@@ -27,6 +31,34 @@ class LateForm:
     name: str
     bbox: tuple[float, float, float, float]  # around the point where it was placed
     draw: Callable  # (canvas, pages: key → page number) → None, in the form's own space
+
+
+class _BuildTime(TimeStamp):
+    """ReportLab's time stamp of a document, from the build time as we read it: ReportLab
+    would read SOURCE_DATE_EPOCH from the environment itself, with its own parsing."""
+
+    def __init__(self, epoch: int) -> None:  # noqa: D107 - the fields TimeStamp sets, in UTC
+        self.t = epoch
+        self.lt = time.gmtime(epoch)
+        self.YMDhms = tuple(self.lt)[:6]
+        self.dhh = self.dmm = 0
+        self.tzname = "UTC"
+
+
+def _dated_canvas(epoch: int) -> Callable[..., Canvas]:
+    """A canvas maker whose document carries the build time: its dates and the seed of its
+    /ID, exactly as ReportLab seeds them from SOURCE_DATE_EPOCH, without the environment."""
+
+    def make(*args, **kwargs) -> Canvas:
+        canvas = Canvas(*args, **kwargs)
+        document = canvas._doc
+        document._timeStamp = _BuildTime(epoch)
+        document.signature = md5(usedforsecurity=False)
+        document.signature.update(b"a reportlab document")
+        document.signature.update(bytestr(ascii(epoch)))
+        return canvas
+
+    return make
 
 
 class BrochureTemplate(BaseDocTemplate):
@@ -88,10 +120,11 @@ class BrochureTemplate(BaseDocTemplate):
 
     # --- layout -----------------------------------------------------------------------------
 
-    def lay_out(self, story: list) -> None:
-        """Lay the story out once, then write the late forms and save."""
+    def lay_out(self, story: list, *, built: int) -> None:
+        """Lay the story out once, then write the late forms and save; the PDF is dated
+        `built` (seconds since 1970, UTC)."""
         self._doSave = 0
-        self.build(story)
+        self.build(story, canvasmaker=_dated_canvas(built))
         canvas = self.canv
         pages = {**self.key_pages, "": self.pages}
         for form in self._late_forms:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -111,24 +110,6 @@ def document_info(event, lang: Language, epoch: int | None) -> DocumentInfo:
         built=build_time(event.date, epoch))
 
 
-@contextmanager
-def _source_date(built: dt.datetime):
-    """ReportLab reads the PDF's dates from SOURCE_DATE_EPOCH itself, with its own parsing:
-    pin it to the build time as we read it, so that both say the same, and put back what the
-    user had afterwards. (ReportLab reads the variable when the document template makes its
-    canvas, and hashes it into the file's /ID there: nothing set afterwards gives the same
-    bytes, so the pin stays until document.py makes that canvas itself.)"""
-    before = os.environ.get(SOURCE_DATE_VARIABLE)
-    os.environ[SOURCE_DATE_VARIABLE] = str(int(built.timestamp()))
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(SOURCE_DATE_VARIABLE, None)
-        else:
-            os.environ[SOURCE_DATE_VARIABLE] = before
-
-
 def _check_hyphenation(code: str) -> None:
     import pyphen
 
@@ -183,8 +164,7 @@ def render(loaded: LoadedEvent, profile: Profile | None = None,
         keywords=list(info.keywords), creator=info.creator, cover_art=cover_art,
         progress=progress)
     try:
-        with _source_date(info.built):
-            doc.lay_out(compose(loaded, ctx))
+        doc.lay_out(compose(loaded, ctx), built=int(info.built.timestamp()))
     except LayoutError as exc:
         raise BadInput([Problem(0, 0, "", f"layout failed: {_first_line(exc)}",
                                 loaded.source_map.file)]) from None

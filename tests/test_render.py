@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import struct
 from io import BytesIO
 from pathlib import Path
@@ -56,21 +58,41 @@ def test_a_valid_source_date_epoch_dates_the_build(monkeypatch, value, year):
     assert render.build_time(dt.date(2011, 4, 7), render.check_environment()).year == year
 
 
-def test_reportlab_sees_the_build_time_as_we_read_it_and_the_variable_is_put_back(
-        monkeypatch, tmp_path):
-    import datetime as dt
-    import os
+@pytest.mark.parametrize("epoch", [0, 1302134400, 1700000000, 253402300799])
+def test_a_canvas_dated_by_us_is_the_canvas_reportlab_dates_from_the_variable(
+        monkeypatch, epoch):
+    """The build time reaches the PDF through document.py's canvas maker, not the
+    environment: the same dates and the same /ID as ReportLab's own reading would give."""
+    from io import BytesIO
 
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", " 1700000000 ")  # ReportLab's int() would differ
-    seen = []
-    with render._source_date(dt.datetime.fromtimestamp(1700000000, dt.timezone.utc)):
-        seen.append(os.environ["SOURCE_DATE_EPOCH"])
-    assert seen == ["1700000000"]
-    assert os.environ["SOURCE_DATE_EPOCH"] == " 1700000000 "
-    monkeypatch.delenv("SOURCE_DATE_EPOCH")
-    with render._source_date(dt.datetime(2011, 4, 7, tzinfo=dt.timezone.utc)):
-        pass
-    assert "SOURCE_DATE_EPOCH" not in os.environ
+    from reportlab.pdfgen.canvas import Canvas
+
+    from kennisdag_pdf.document import _dated_canvas
+
+    def made(maker) -> bytes:
+        out = BytesIO()
+        canvas = maker(out, invariant=1)
+        canvas.drawString(10, 10, "x")
+        canvas.save()
+        return out.getvalue()
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    ours = made(_dated_canvas(epoch))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(epoch))
+    assert ours == made(Canvas)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "946684800")  # another date in the environment
+    assert made(_dated_canvas(epoch)) == ours  # is not read
+
+
+def test_a_build_is_dated_by_the_variable_and_leaves_the_environment_as_it_was(monkeypatch):
+    from conftest import DATA
+
+    from kennisdag_pdf.loader import load
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    pdf = render.render(load(DATA / "example-en.yaml")).pdf
+    assert b"/CreationDate (D:20231114221320+00'00')" in pdf
+    assert os.environ["SOURCE_DATE_EPOCH"] == "1700000000"
 
 
 # --- KENNISDAG_CMYK_PROFILE ----------------------------------------------------------------
