@@ -25,6 +25,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import select
+import socket
 import smtplib
 import ssl
 import time
@@ -375,6 +376,10 @@ def _greeted(server: Server) -> smtplib.SMTP:
     else:
         smtp = _BoundedSMTP(server.host, server.port, timeout=server.timeout)
     try:
+        # The message and its final "." go out as two writes (so that a hang-up between them
+        # can be told apart): without TCP_NODELAY the short second write waits for the ACK of
+        # the first, a delayed ACK of up to 40 ms per message.
+        smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         smtp.ehlo_or_helo_if_needed()
         if server.tls == "starttls":
             _starttls(smtp, server, context)
