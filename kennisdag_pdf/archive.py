@@ -33,6 +33,7 @@ from .errors import EXIT_CANT_CREATE, EXIT_IO, BadInput, OutputError
 from .model import KnowledgeDay
 from .output import fsync_folder
 from .published import Published, safe_relative
+from .sourcemap import one_line
 from .units import MB
 
 MANIFEST = "SHA256SUMS"
@@ -372,15 +373,6 @@ def _unknown_folders(root: Path, known: set[str]) -> list[Problem]:
 
 
 # --- extract -----------------------------------------------------------------------------------
-
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def one_line(text: object) -> str:
-    """A name as a message shows it: control characters as escapes, so that a file called
-    'a\\nb.yaml' (a line break in it) keeps one message on one line."""
-    return _UNPRINTABLE.sub(lambda found: repr(found.group())[1:-1], str(text))
-
 
 @dataclass(frozen=True)
 class Extracted:

@@ -375,7 +375,7 @@ def extract(
     """Write out the event file and images an archive PDF carries, ready to rebuild."""
 
     def run() -> None:
-        from .archive import one_line
+        from .sourcemap import one_line
         from .foreign import extract_file
 
         extracted = extract_file(archive_pdf, output)
@@ -402,7 +402,7 @@ def archive(
     """Build the PDF/A archive copy and file it, with its source, in the archive's catalogue."""
 
     def run() -> None:
-        from .archive import one_line
+        from .sourcemap import one_line
         from .build import archive_event
         from .loader import display_name
 
@@ -477,7 +477,8 @@ def catalogue_verify(into: IntoOption = Path("archive")) -> None:
     """Rehash every archived file and re-validate every PDF/A; fail naming what changed."""
 
     def run() -> None:
-        from .archive import one_line, verify
+        from .archive import verify
+        from .sourcemap import one_line
 
         bar = _Counter("verifying")
         try:

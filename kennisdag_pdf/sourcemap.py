@@ -49,9 +49,11 @@ def field_name(path: SourcePath) -> str:
                                       for part in path)))
 
 
-def one_line(text: str) -> str:
-    """A value that held a line break reads '2011-04-07\\n2011-04-08'."""
-    return _UNPRINTABLE.sub(lambda found: repr(found.group())[1:-1], text)
+def one_line(text: object) -> str:
+    """Text as a message shows it: control characters as escapes, so that a value that held a
+    line break reads '2011-04-07\\n2011-04-08' and a file called 'a\\nb.yaml' keeps one
+    message on one line."""
+    return _UNPRINTABLE.sub(lambda found: repr(found.group())[1:-1], str(text))
 
 
 def short(value: Any) -> str:
