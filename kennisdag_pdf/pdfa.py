@@ -18,7 +18,7 @@ from io import BytesIO
 
 from .errors import PreflightFailed
 from .published import YAML_MIME, Published, safe_relative
-from .reading import MAX_YAML_BYTES
+from .reading import MAX_YAML_BYTES, inflate
 from .units import MB
 
 FLAVOUR = "3b"  # PDF/A-3: the only part that allows embedding the (non-PDF) source files
@@ -36,7 +36,6 @@ MAX_ATTACHMENTS = 1_000
 MAX_EVENT_FILE_BYTES = MAX_YAML_BYTES
 MAX_ATTACHMENT_BYTES = 128 * MB
 MAX_SOURCE_BYTES = 256 * MB
-_INFLATE_CHUNK = MB
 
 
 @dataclass(frozen=True)
@@ -235,22 +234,13 @@ def _content(stream, file_name: str, limit: int) -> bytes:
     if filters != pikepdf.Name.FlateDecode or stream.get("/DecodeParms") is not None:
         raise ValueError(f"its file '{file_name}' is stored in a form kennisdag-pdf does not "
                          f"write")
-    inflater = zlib.decompressobj()
-    out = bytearray()
     try:
-        pending = raw
-        while pending and not inflater.eof:
-            out += inflater.decompress(pending, min(_INFLATE_CHUNK, limit + 1 - len(out)))
-            if len(out) > limit:
-                raise too_big
-            pending = inflater.unconsumed_tail
-        if not inflater.eof:
-            out += inflater.flush()
+        out, size, _ = inflate(raw, limit)
     except zlib.error:
         raise ValueError(f"its file '{file_name}' is damaged") from None
-    if len(out) > limit:
+    if size > limit:
         raise too_big
-    return bytes(out)
+    return out
 
 
 def _split_source(files: dict[str, bytes], kinds: dict[str, str],

@@ -21,6 +21,7 @@ from io import BytesIO
 import pikepdf
 
 from .errors import BadInput
+from .reading import inflate
 from .units import MB
 
 # Measured against the largest file we make ourselves: 5,676 A4 print pages (the synthetic
@@ -138,10 +139,8 @@ def read_stream(stream, budget: Budget) -> bytes:
     if isinstance(filters, pikepdf.Array) and len(filters) == 1:
         filters = filters[0]
     if filters == pikepdf.Name.FlateDecode and stream.get("/DecodeParms") is None:
-        raw = stream.read_raw_bytes()
-        inflater = zlib.decompressobj()
         try:
-            data = inflater.decompress(raw, budget.stream_bytes + 1)
+            data, _, _ = inflate(stream.read_raw_bytes(), budget.stream_bytes)
         except zlib.error:
             raise Unexpected("a content stream cannot be decompressed") from None
     elif filters is None:
@@ -165,19 +164,12 @@ def check_image_data(image, what: str) -> None:
         filters = filters[0]
     if filters != pikepdf.Name.FlateDecode:
         return
-    inflater = zlib.decompressobj()
-    data = image.read_raw_bytes()
-    inflated = 0
     try:
-        for start in range(0, len(data), 1 << 16):
-            inflated += len(inflater.decompress(data[start:start + (1 << 16)], 1 << 20))
-            while inflater.unconsumed_tail:
-                inflated += len(inflater.decompress(inflater.unconsumed_tail, 1 << 20))
-                if inflated > MAX_IMAGE_BYTES:
-                    raise TooComplex(f"an image of more than {MAX_IMAGE_BYTES // MB} MB")
-        complete = inflater.eof
+        _, size, complete = inflate(image.read_raw_bytes(), MAX_IMAGE_BYTES, keep=False)
     except zlib.error:
-        complete = False
+        size, complete = 0, False
+    if size > MAX_IMAGE_BYTES:
+        raise TooComplex(f"an image of more than {MAX_IMAGE_BYTES // MB} MB")
     if not complete:
         raise Unexpected(f"the data of {what} cannot be decompressed")
 

@@ -1,10 +1,12 @@
-"""Input files as bytes and as text: the one reader and the one UTF-8 decoder of the tool.
+"""Input files as bytes and as text: the one reader, the one UTF-8 decoder and the one
+bounded inflater of the tool.
 
 The event file and the mail files (recipients CSV, mail.yaml) come through here, so that
 each mistake reads the same for all of them: a folder, a FIFO or an unreadable file refused
 with one line; a PDF or an image chosen by mistake named as such; a file saved as UTF-16 or
 UTF-32 named so; a byte that is not UTF-8 located by line and column as an editor counts
-them. Light (the standard library only): `mail --status` and the command line import it
+them. Flate data read from a foreign or archived PDF is inflated by `inflate` alone, never
+further than its caller's limit. Light (the standard library only): `mail --status` and the command line import it
 without the loader's YAML and pydantic.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import re
 import stat
+import zlib
 from pathlib import Path
 from typing import Callable
 
@@ -116,3 +119,37 @@ def decode_text(raw: bytes, name: str, *, what: str = "a YAML event file") -> st
     if not text.strip():
         raise BadInput.single(name, "file is empty")
     return text
+
+
+# Input is fed 64 kB at a time (zlib copies the input it has not used yet at every step) and
+# output taken 1 MB at a time, so a large image costs time, not memory, when it is not kept.
+_INFLATE_INPUT = 64 * 1024
+_INFLATE_OUTPUT = MB
+
+
+def inflate(data: bytes, limit: int, *, keep: bool = True) -> tuple[bytes, int, bool]:
+    """Flate data inflated slice by slice, stopping as soon as more than limit bytes came out:
+    a few kilobytes of Flate can claim gigabytes. Returns the bytes (empty unless keep), how
+    many came out (limit + 1 at most: more than limit means "too large"), and whether the data
+    reached its end (False for data cut short). Raises zlib.error for data that is no Flate."""
+    inflater = zlib.decompressobj()
+    kept = bytearray()
+    size = 0
+    view = memoryview(data)
+
+    def take(piece: bytes) -> None:
+        nonlocal size
+        size += len(piece)
+        if keep:
+            kept.extend(piece)
+
+    for start in range(0, len(view), _INFLATE_INPUT):
+        pending = view[start:start + _INFLATE_INPUT]
+        while pending and not inflater.eof and size <= limit:
+            take(inflater.decompress(pending, min(_INFLATE_OUTPUT, limit + 1 - size)))
+            pending = inflater.unconsumed_tail
+        if inflater.eof or size > limit:
+            break
+    if not inflater.eof and size <= limit:
+        take(inflater.flush())  # what zlib still holds once the input is used up (its window)
+    return bytes(kept[:limit + 1]), min(size, limit + 1), inflater.eof

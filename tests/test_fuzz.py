@@ -97,7 +97,8 @@ def outputs(small_event, tmp_path_factory) -> dict[str, bytes]:
 
 def _pdf_fuzz(seeds: dict[str, bytes], command: list[str], examples: int) -> None:
     """Mutated seeds to one command (`{pdf}` and `{out}` in it are filled in per example).
-    A failing input is kept as output/fuzz-failure.pdf to replay by hand."""
+    A failing input is kept as output/fuzz-failure-COMMAND.pdf to replay by hand (one
+    name per command: the fuzz tests may run side by side in pytest-xdist workers)."""
     from hypothesis import strategies as st
 
     work = Path(tempfile.mkdtemp(prefix="kennisdag-fuzz-"))
@@ -116,7 +117,7 @@ def _pdf_fuzz(seeds: dict[str, bytes], command: list[str], examples: int) -> Non
             _assert_bounded(code, output, args)
         except BaseException:
             (ROOT / "output").mkdir(exist_ok=True)
-            shutil.copyfile(pdf, ROOT / "output" / "fuzz-failure.pdf")
+            shutil.copyfile(pdf, ROOT / "output" / f"fuzz-failure-{command[0]}.pdf")
             raise
         finally:
             pdf.unlink(missing_ok=True)

@@ -15,3 +15,7 @@ Only the CLI prints; these modules raise errors.KennisdagError subclasses and re
 Addresses live in the CSV, mail.yaml and the options, never in the event file, so they never
 reach a printed or archived PDF.
 """
+
+# The ways to talk to the server (--tls) and the port each uses when --smtp-port is not given:
+# here, not in smtp.py, so that the command line can list them without importing ssl.
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}

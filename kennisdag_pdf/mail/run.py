@@ -15,6 +15,7 @@ from typing import Callable, Optional
 
 from ..build import Report
 from ..errors import EXIT_DELIVERY_INCOMPLETE, EXIT_OK, EXIT_PAUSED, BadInput
+from . import DEFAULT_PORTS
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ class _Run:
         return listed, settings, origin, limit
 
     def server_settings(self):
-        from .smtp import DEFAULT_PORTS, Server, check_tls_choice
+        from .smtp import Server, check_tls_choice
 
         o = self.o
         if not o.smtp_host:

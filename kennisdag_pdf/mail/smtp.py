@@ -35,7 +35,6 @@ from pathlib import Path
 
 from ..errors import EXIT_BAD_INPUT, BadInput, KennisdagError
 
-DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 LOST_AFTER_DATA = ("the connection broke after the message was sent and before the server "
                    "answered (RFC 1047): it may have arrived")
 
