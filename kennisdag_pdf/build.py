@@ -41,9 +41,9 @@ class _NoProgress:
 @dataclass(frozen=True)
 class Report:
     """How a run tells its caller what it is doing. stage(name, seconds, what) after each
-    stage; warn(warning) for each of the render's warnings, as soon as it is known; progress()
-    makes the callback that the layout calls with each page number (it has done(), called
-    when the layout ends, however it ends)."""
+    stage; warn(warning) for each warning about the data or its layout, once the layout has
+    succeeded; progress() makes the callback that the layout calls with each page number
+    (it has done(), called when the layout ends, however it ends)."""
 
     stage: Callable[[str, float, str], None] = _nothing
     warn: Callable[[object], None] = _nothing
@@ -85,6 +85,7 @@ def make(event_file: Path, profile: str, page_size: str, target_for, *,
          max_size: str | None = None, folder: bool = False, report: Report = Report()) -> Made:
     """load → render → finish. target_for(loaded, profile) names the file (or with
     folder=True the folder) the result goes to; it is checked before the slow part."""
+    from .checks import alt_warnings
     from .finish import finish
     from .loader import display_name, load
     from .output import check_folder, check_target
@@ -103,6 +104,9 @@ def make(event_file: Path, profile: str, page_size: str, target_for, *,
         check_folder(target)
     else:
         check_target(target, [loaded.source, *(a.path for a in loaded.images.values())])
+    # At the user's own file: an archive copy renders from its published source, a file
+    # in a temporary folder with lines of its own.
+    advice = alt_warnings(loaded)
     loaded, source = rendered_from(loaded, chosen)
     clock = time.perf_counter()
     progress = report.progress()
@@ -112,7 +116,9 @@ def make(event_file: Path, profile: str, page_size: str, target_for, *,
         progress.done()
     report.stage("render", time.perf_counter() - clock,
                  f"{chosen.name}, {page_size.upper()}, {rendered.pages} pages")
-    for warning in rendered.warnings:
+    # The data's own warnings come with the layout's, in the file's order; a build that
+    # stops before its layout has a problem to report, not advice.
+    for warning in sorted((*advice, *rendered.warnings)):
         report.warn(warning)
     clock = time.perf_counter()
     finished = finish(rendered, loaded, name=display_name(target), size_budget=budget,
@@ -179,12 +185,15 @@ def archive_event(event_file: Path, into: Path, page_size: str, *, new_version: 
     return Archived(made, filed, time.perf_counter() - started)
 
 
-def validate(event_file: Path) -> LoadedEvent:
+def validate(event_file: Path, *, report: Report = Report()) -> LoadedEvent:
     """The event file checked as a build would check it, without building: its images read
-    only as far as their checks need."""
-    from .checks import check_glyphs
+    only as far as their checks need. The data's warnings go to report.warn once the file
+    has passed every check."""
+    from .checks import alt_warnings, check_glyphs
     from .loader import load
 
     loaded = load(event_file, full_images=False)
     check_glyphs(loaded)
+    for warning in alt_warnings(loaded):
+        report.warn(warning)
     return loaded

@@ -332,7 +332,7 @@ def validate(event_file: EventFile) -> None:
     def run() -> None:
         from .build import validate as validate_event
 
-        day = validate_event(event_file).day
+        day = validate_event(event_file, report=_report()).day
         unlisted = len(day.participants) - len(day.listed_participants)
         hidden = f" ({unlisted} not listed)" if unlisted else ""
         _say(f"{event_file}: valid ({len(day.agenda)} agenda items, "

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from reportlab.platypus import CondPageBreak, NextPageTemplate, PageBreak
 
-from .flowables import TEMPLATE_BACK, TEMPLATE_BODY, FillSheet
+from .flowables import TEMPLATE_BACK, TEMPLATE_BODY, Element, FillSheet
 from .i18n import Language
 from .images import ImageShop
 from .loader import LoadedEvent
@@ -48,7 +48,7 @@ def make_context(lang: Language, profile: Profile, page_size: str, *, build_date
     theme = theme_for(lang.hyphenation, page_size, colour_space=profile.colour_space,
                       bleed=profile.bleed)
     return Context(theme=theme, lang=lang, build_date=build_date, version=version,
-                   profile=profile, images=ImageShop(profile))
+                   profile=profile, images=ImageShop(profile), document=Element("Document"))
 
 
 def compose(loaded: LoadedEvent, ctx: Context) -> list:
@@ -68,8 +68,9 @@ def compose(loaded: LoadedEvent, ctx: Context) -> list:
 
 def _with_contents(story: list, ctx: Context) -> list:
     """The contents list every heading of the story, known before layout starts."""
-    lines = contents.contents_lines(contents.entries_in(story), ctx)
+    entries = contents.entries_in(story)
     out: list = []
     for flowable in story:
-        out += lines if isinstance(flowable, contents.ContentsList) else [flowable]
+        out += contents.contents_lines(entries, ctx, flowable.toc) \
+            if isinstance(flowable, contents.ContentsList) else [flowable]
     return out

@@ -6,6 +6,10 @@ from the parts that made it. The document is laid out once: what depends on page
 exist yet ('pagina 3 van 16', the page numbers in the contents) is drawn as a *late form*, a
 form XObject placed where it belongs during layout and written after the last page, when every
 number is known. ReportLab resolves a form by name at save time.
+
+The PDF is tagged as it is drawn (tagging.py): the template declares what it draws itself as
+artifacts (running heads and folios, the cover band) and, after the last page, writes the
+structure tree the parts built (`structure`) from what the canvas recorded.
 """
 
 from __future__ import annotations
@@ -16,13 +20,14 @@ from hashlib import md5
 from typing import Callable
 
 from reportlab.lib.utils import TimeStamp, bytestr
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate
 
 from .flowables import (TEMPLATE_BACK, TEMPLATE_BODY_LEFT, TEMPLATE_BODY_RIGHT, TEMPLATE_COVER,
-                        BlankPage, FillSheet, Presence, Signpost, presence_of, signpost_of)
+                        BlankPage, Element, FillSheet, Presence, Signpost, presence_of,
+                        signpost_of)
 from .i18n import Language
 from .profiles import Profile
+from .tagging import BrochureCanvas, metadata_stream, ua_metadata, write_structure
 from .theme import MARKS, Theme
 
 
@@ -45,12 +50,12 @@ class _BuildTime(TimeStamp):
         self.tzname = "UTC"
 
 
-def _dated_canvas(epoch: int) -> Callable[..., Canvas]:
+def _dated_canvas(epoch: int) -> Callable[..., BrochureCanvas]:
     """A canvas maker whose document carries the build time: its dates and the seed of its
     /ID, exactly as ReportLab seeds them from SOURCE_DATE_EPOCH, without the environment."""
 
-    def make(*args, **kwargs) -> Canvas:
-        canvas = Canvas(*args, **kwargs)
+    def make(*args, **kwargs) -> BrochureCanvas:
+        canvas = BrochureCanvas(*args, **kwargs)
         document = canvas._doc
         document._timeStamp = _BuildTime(epoch)
         document.signature = md5(usedforsecurity=False)
@@ -64,7 +69,8 @@ def _dated_canvas(epoch: int) -> Callable[..., Canvas]:
 class BrochureTemplate(BaseDocTemplate):
     def __init__(self, target, *, theme: Theme, lang: Language, profile: Profile, title: str,
                  subject: str, author: str, keywords: list[str], creator: str,
-                 cover_art=None, progress=None) -> None:
+                 structure: Element, cover_art=None, cover_figure: Element | None = None,
+                 progress=None) -> None:
         geometry = theme.page
         super().__init__(
             target, pagesize=geometry.size, leftMargin=geometry.inner,
@@ -77,6 +83,9 @@ class BrochureTemplate(BaseDocTemplate):
         self.language = lang
         self.profile = profile
         self.cover_art = cover_art  # a Placement drawn full-bleed across the top of the cover
+        self.cover_figure = cover_figure  # its element in the structure tree
+        self.structure = structure  # the root (Document) of the structure tree
+        self.title = title
         self.progress = progress  # called (pages done) after every page
         self.pages = 0
         self.padding = 0  # blank pages added to fill the last sheet
@@ -131,6 +140,9 @@ class BrochureTemplate(BaseDocTemplate):
             canvas.beginForm(form.name, *form.bbox)
             form.draw(canvas, pages)
             canvas.endForm()
+        write_structure(canvas, self.structure)
+        canvas.setCatalogEntry("Metadata", metadata_stream(
+            ua_metadata(self.title, self.language.pdf_lang)))
         canvas.save()
 
     def late_form(self, canvas, name: str, origin: tuple[float, float],
@@ -204,17 +216,25 @@ class BrochureTemplate(BaseDocTemplate):
         canvas.setFillColor(p.accent)
         # Backgrounds run into the bleed (zero on screen); the top too when nothing is above.
         top = band_top + (0 if with_image else g.bleed)
-        canvas.rect(-g.bleed, band_top - band_height, g.width + 2 * g.bleed,
-                    top - (band_top - band_height), stroke=0, fill=1)
+        with canvas.tags.artifact("Layout"):
+            canvas.rect(-g.bleed, band_top - band_height, g.width + 2 * g.bleed,
+                        top - (band_top - band_height), stroke=0, fill=1)
         if with_image:
             x, y, width, height = g.cover_image_box()
-            canvas.drawImage(self.cover_art.reader, x, y, width, height)
+            figure = self.cover_figure
+            with canvas.tags.marked(figure, self.cover_art) if figure else \
+                    canvas.tags.artifact("Layout"):
+                canvas.drawImage(self.cover_art.reader, x, y, width, height)
         canvas.restoreState()
         self._flowables_on_page = 0
 
     def _draw_furniture(self, canvas, doc) -> None:
         if self._blank:
             return
+        with canvas.tags.artifact("Pagination"):
+            self._draw_running_head_and_folio(canvas)
+
+    def _draw_running_head_and_folio(self, canvas) -> None:
         g, p, styles = self.theme.page, self.theme.palette, self.theme.styles
         right_hand = self.page % 2 == 1
         left = g.left_margin(right_hand)

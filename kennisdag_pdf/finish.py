@@ -39,10 +39,12 @@ def finish(rendered: Rendered, loaded: LoadedEvent, *, name: str,
     budget = size_budget if size_budget is not None else profile.size_budget
     if budget is not None and len(pdf) > budget:
         raise _over_budget(rendered, loaded, len(pdf), budget, name)
-    # make_archive has just validated these very bytes as PDF/A: no need to do it twice.
-    # Drawing operators matter where colours and resolutions are rules (print).
+    # make_archive has just validated these very bytes as PDF/A-3a and PDF/UA-1: no need to
+    # do it twice; a screen file is judged as PDF/UA-1 by page-validation here. Drawing
+    # operators matter where colours and resolutions are rules (print); the tests read the
+    # tags of every build with our own checker too (`check` does).
     report = preflight(pdf, profile=profile.name, name=name, size_budget=budget,
-                       validate_pdfa=False,
+                       validate_pdfa=not profile.archival and profile.accessibility == "required",
                        read_content=profile.colour_space == "cmyk" or bool(profile.warn_dpi))
     if not report.passed:
         raise PreflightFailed(name, report.lines())

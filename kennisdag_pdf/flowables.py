@@ -8,21 +8,25 @@ out): neither needs to know the other. The template learns what a flowable is fr
 - `presence_of`: whether it is content on the page, takes no room at all, or marks a page
   that is blank on purpose.
 
-Anything else the template must know of a flowable (structure roles for a tagged PDF) belongs
-here too, so that a flowable says what it is in one place.
+- `Element`: what a flowable is to a reader of the tagged PDF (a paragraph, a heading, a
+  table cell, a figure with its description). A part builds the structure tree as it makes
+  the flowables, and binds each flowable that draws something a reader should hear to its
+  element (`tagged`); the canvas (tagging.py) marks what the flowable draws with that element
+  while the page is drawn. Whatever is drawn outside a bound flowable is an artifact.
 """
 
 from __future__ import annotations
 
 import copy
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
-from reportlab.platypus import Flowable, Paragraph
+from reportlab.platypus import Flowable, Image, ListFlowable, Paragraph
 from reportlab.platypus.doctemplate import ActionFlowable
+from reportlab.platypus.flowables import BulletDrawer
 from reportlab.platypus.paragraph import cleanBlockQuotedText, textTransformFrags
 from reportlab.platypus.paraparser import ParaParser
 
@@ -93,9 +97,95 @@ def presence_of(flowable) -> Presence:
     return Presence.CONTENT
 
 
+# --- what a flowable is to a reader: the structure of the tagged PDF ------------------------------
+
+@dataclass(eq=False)
+class Element:
+    """A structure element: its standard type (PDF 1.7, ISO 32000-1 §14.8.4: Document, Sect,
+    H1, P, Table, TR, TH, TD, L, LI, Lbl, LBody, TOC, TOCI, Figure, Link, ...), its place in
+    the tree, and what it says of itself (Alt for a figure, /A attributes such as a header
+    cell's Scope). Children are kept in the order they are added: parts add them in reading
+    order."""
+
+    role: str
+    parent: "Element | None" = field(default=None, repr=False)
+    alt: str | None = None
+    attributes: dict = field(default_factory=dict)  # /A, owner Table or Layout
+    children: list = field(default_factory=list, repr=False)
+    keep_empty: bool = False  # a table cell with nothing in it is still a cell of its row
+
+    def __post_init__(self) -> None:
+        if self.parent is not None:
+            self.parent.children.append(self)
+
+    def add(self, role: str, **options) -> "Element":
+        return Element(role, self, **options)
+
+
+def tagged(flowable, element: Element):
+    """Bind a flowable to the element its drawing belongs to; returns the flowable.
+    (Written into __dict__: ReportLab's indenters forward attribute writes to what they wrap.)"""
+    flowable.__dict__["element"] = element
+    return flowable
+
+
+def element_of(flowable) -> Element | None:
+    return flowable.__dict__.get("element")
+
+
+class Tagged:
+    """A flowable whose drawing is marked with its element, when it has one and the canvas
+    tags (tagging.BrochureCanvas); otherwise it draws as any flowable."""
+
+    def drawOn(self, canvas, x, y, _sW=0):  # noqa: N802 (ReportLab's name)
+        tags = getattr(canvas, "tags", None)
+        element = self.__dict__.get("element")
+        if tags is None or element is None:
+            return super().drawOn(canvas, x, y, _sW)
+        with tags.marked(element, self):
+            return super().drawOn(canvas, x, y, _sW)
+
+
+class Picture(Tagged, Image):
+    """An image: a Figure with its description when bound, an artifact otherwise."""
+
+
+class _Bullet(BulletDrawer):
+    """A list item's bullet, drawn as the item's label (Lbl)."""
+
+    element: Element | None = None
+
+    def drawOn(self, indenter, canvas, x, y, _sW=0):  # noqa: N802
+        tags = getattr(canvas, "tags", None)
+        if tags is None or self.element is None:
+            return super().drawOn(indenter, canvas, x, y, _sW)
+        with tags.marked(self.element, self):
+            return super().drawOn(indenter, canvas, x, y, _sW)
+
+
+class BulletList(ListFlowable):
+    """A list whose items are (label element, flowables): the bullet is drawn as the label
+    (Lbl of an L > LI > Lbl + LBody structure that the part built), the flowables as whatever
+    they are bound to."""
+
+    def __init__(self, items: list[tuple[Element | None, list]], **options) -> None:
+        from reportlab.platypus import ListItem
+
+        self._labels = iter([label for label, _ in items])
+        super().__init__([ListItem(flowables) for _, flowables in items], **options)
+
+    def _makeBullet(self, value, params=None):  # noqa: N802 (ReportLab's name)
+        # Called once per item, in order, when the list is first laid out.
+        plain = super()._makeBullet(value, params)
+        bullet = _Bullet.__new__(_Bullet)
+        bullet.__dict__.update(plain.__dict__)
+        bullet.element = next(self._labels, None)
+        return bullet
+
+
 # --- text ----------------------------------------------------------------------------------------
 
-class Para(Paragraph):
+class Para(Tagged, Paragraph):
     """A paragraph that parses plain text without the markup parser and breaks its lines once
     per width.
 
@@ -124,6 +214,15 @@ class Para(Paragraph):
         size = super().wrap(available_width, available_height)
         self._wrapped_at = available_width
         return size
+
+    def split(self, available_width: float, available_height: float) -> list:
+        # Both halves of a paragraph broken over two pages are the same element.
+        parts = super().split(available_width, available_height)
+        element = self.__dict__.get("element")
+        if element is not None:
+            for part in parts:
+                part.__dict__.setdefault("element", element)
+        return parts
 
 
 def _cleaned(text: str) -> str:
@@ -224,7 +323,7 @@ class BlankPage(Flowable):
 QUIET_ZONE = 4  # modules of white around the code: the minimum the QR standard asks for
 
 
-class QrCode(Flowable):
+class QrCode(Tagged, Flowable):
     """A QR code drawn as filled modules in one theme colour (pure black ink in print).
 
     Sized from its module count, so a long URL gives a bigger code rather than modules too

@@ -20,6 +20,9 @@ from pydantic_core import PydanticCustomError
 PLAIN_MAX = 600  # a thesis statement is the longest plain text: a few lines
 BODY_MAX = 20_000  # about eight pages of text in one field; more is a pasted file
 URL_MAX = 500  # any address: event.photos_url and every link in a body field
+# A description of an image is read aloud in one go, with no way to skim it: two or three
+# sentences. What needs more belongs in a caption or the text, where every reader has it.
+ALT_MAX = 300
 # How many items each list may hold: about twice the largest event we build (`make bench`'s
 # 5,000-page event has 4,494 theses and 11,556 participants; bench/synthetic.py), far below
 # what takes hours and gigabytes (a megabyte of one-letter untreated theses made 20,168
@@ -143,6 +146,12 @@ PlainText = Annotated[
     str, StringConstraints(max_length=PLAIN_MAX), AfterValidator(_plain),
     Field(description="Plain text: printed exactly as written."),
 ]
+# Never drawn (it is the image's text for readers who cannot see it), checked as plain text.
+AltText = Annotated[
+    str, StringConstraints(max_length=ALT_MAX), AfterValidator(_plain),
+    Field(description="What the image shows, in a sentence, for readers who cannot see it "
+                      "(screen readers read it aloud); not printed."),
+]
 BodyText = Annotated[
     str, StringConstraints(max_length=BODY_MAX), AfterValidator(_body),
     Field(description="Markdown paragraphs separated by blank lines; inline *emphasis*, "
@@ -224,6 +233,9 @@ class _Model(BaseModel):
 class Organiser(_Model):
     name: PlainText
     logo: AssetPath | None = None
+    logo_alt: AltText | None = Field(
+        None, description="What the logo shows, for readers who cannot see it; without it "
+                          "they hear the organiser's name.")
 
 
 class Event(_Model):
@@ -238,6 +250,9 @@ class Event(_Model):
     photos_url: Url | None = None
     cover_image: AssetPath | None = Field(
         None, description="A photo or picture set full-bleed across the top of the cover.")
+    cover_image_alt: AltText | None = Field(
+        None, description="What the cover picture shows, in a sentence, for readers who "
+                          "cannot see it; validate warns when a cover picture has none.")
 
 
 class AgendaItem(_Model):
@@ -271,6 +286,9 @@ class Thesis(_Model):
 class Photo(_Model):
     image: AssetPath
     caption: PlainText | None = None
+    alt: AltText | None = Field(
+        None, description="What the photo shows, for readers who cannot see it; without it "
+                          "they hear the caption.")
 
 
 class Conclusions(_Model):
@@ -307,3 +325,46 @@ class KnowledgeDay(_Model):
 
 
 SourcePath = tuple[str | int, ...]
+
+
+# --- alternative text --------------------------------------------------------------------------
+# What a reader who cannot see an image hears instead (a tagged PDF's /Alt). Only what the file
+# says about the image is honest: a description written for it, or a text printed with it
+# (a caption, the organiser's name that a logo stands for). Never a file name or the word
+# "image": None says there is nothing, and validate warns.
+
+def _spoken(text: str | None) -> str | None:
+    # As print shows it: a folded line break is a space, and a soft hyphen is a hint for the
+    # typesetter that a screen reader would only stumble over.
+    return " ".join(text.replace(SOFT_HYPHEN, "").split()) if text else None
+
+
+def cover_alt_text(event: Event) -> str | None:
+    """The cover picture's alternative text: cover_image_alt; None without a cover picture
+    or a description of it."""
+    return _spoken(event.cover_image_alt) if event.cover_image else None
+
+
+def logo_alt_text(organiser: Organiser) -> str | None:
+    """A logo's alternative text: logo_alt, else the organiser's name (a logo stands for
+    it); None without a logo."""
+    return _spoken(organiser.logo_alt or organiser.name) if organiser.logo else None
+
+
+def photo_alt_text(photo: Photo) -> str | None:
+    """A photo's alternative text: alt, else its caption; None when it has neither."""
+    return _spoken(photo.alt or photo.caption)
+
+
+def alt_texts(day: KnowledgeDay) -> list[tuple[SourcePath, str, str | None]]:
+    """Every image the brochure places: the field that names it, its file as written there,
+    and its alternative text (None: nothing honest to say); logos, cover picture, photos."""
+    event = day.event
+    found: list[tuple[SourcePath, str, str | None]] = [
+        (("event", "organisers", i, "logo"), org.logo, logo_alt_text(org))
+        for i, org in enumerate(event.organisers) if org.logo]
+    if event.cover_image:
+        found.append((("event", "cover_image"), event.cover_image, cover_alt_text(event)))
+    found += [(("photos", i, "image"), photo.image, photo_alt_text(photo))
+              for i, photo in enumerate(day.photos)]
+    return found

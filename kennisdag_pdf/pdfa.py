@@ -1,9 +1,16 @@
-"""Rendered screen-style PDF → PDF/A-3b that carries its published source, validated.
+"""Rendered screen-style PDF → PDF/A-3a and PDF/UA-1 that carries its published source,
+validated twice.
 
-ReportLab writes no PDF/A: no XMP packet, no output intent, and an empty /Trans on every
-page. pikepdf adds what is missing (`pikepdf.pdfa.prepare`) and, more important, judges the
-bytes it wrote with an allowlist validator built from veraPDF's rules: a file it does not
-approve is never handed back, so an archive copy that is not PDF/A cannot be written.
+ReportLab writes no PDF/A: no output intent, and an empty /Trans on every page. pikepdf adds
+what is missing (`pikepdf.pdfa.prepare`) and judges the bytes it wrote as PDF/A-3b with an
+allowlist validator built from veraPDF's rules. That validator knows no PDF/UA identifier
+(and its preparation drops it), so the claims of the tagged file, conformance level A and
+`pdfuaid:part 1` with the extension schema PDF/A asks for, are written into the approved
+file's XMP afterwards, and the final bytes are judged again by page-validation as PDF/A-3a
+and PDF/UA-1. A file either validator does not approve is never handed back.
+
+Archives filed before the brochure was tagged claim PDF/A-3b; `validate` judges each file by
+what it claims.
 
 The output is reproducible: every date in it is the build date, the document ID is derived
 from the content, so the same source gives the same bytes (and the same checksum) again.
@@ -22,6 +29,7 @@ from .reading import MAX_YAML_BYTES, inflate
 from .units import MB
 
 FLAVOUR = "3b"  # PDF/A-3: the only part that allows embedding the (non-PDF) source files
+ACCESSIBLE = ("3a", "ua1")  # what the final file claims and page-validation judges
 # Archives written before the embedded files were typed by their bytes typed them by the
 # name's suffix; a file without a /Subtype is still read that way.
 MIME_TYPES = {".yaml": YAML_MIME, ".yml": YAML_MIME, ".png": "image/png",
@@ -58,7 +66,8 @@ def identifier(published: Published) -> str:
 
 
 def make_archive(pdf: bytes, published: Published, meta: ArchiveMetadata, *, name: str) -> bytes:
-    """PDF/A-3b bytes, approved by the validator; PreflightFailed names the broken clauses."""
+    """PDF/A-3a and PDF/UA-1 bytes, approved by both validators; PreflightFailed names the
+    broken clauses."""
     import pikepdf
     import pikepdf.pdfa as pdfa
 
@@ -83,18 +92,124 @@ def make_archive(pdf: bytes, published: Published, meta: ArchiveMetadata, *, nam
     data = out.getvalue()
     report = pdfa.validate_written(BytesIO(data), FLAVOUR, settings)
     if not report.passed:
-        problems = violations(report)
-        raise PreflightFailed(name, [f"{name}: archive profile",
-                                     *(f"  pdf/a    FAIL {line}" for line in problems),
-                                     f"  FAIL ({len(problems)} PDF/A problems)"])
+        _refuse(name, violations(report))
+    with pikepdf.open(BytesIO(data)) as document:
+        document.Root.Metadata.write(claim_accessible(document.Root.Metadata.read_bytes()))
+        _no_stream_ends_in_cr(document)
+        out = BytesIO()
+        # The streams as approved, not decoded and compressed again by qpdf.
+        document.save(out, **{**settings, "stream_decode_level": pikepdf.StreamDecodeLevel.none,
+                              "compress_streams": False})
+    data = out.getvalue()
+    problems = accessible_violations(data)
+    if problems:
+        _refuse(name, problems)
     return data
 
 
+def _refuse(name: str, problems: list[str]) -> None:
+    raise PreflightFailed(name, [f"{name}: archive profile",
+                                 *(f"  pdf/a    FAIL {line}" for line in problems),
+                                 f"  FAIL ({len(problems)} PDF/A problems)"])
+
+
+def accessible_violations(data: bytes) -> list[str]:
+    """page-validation's findings on the final bytes as PDF/A-3a and PDF/UA-1, a line per
+    rule (the first place it failed)."""
+    from .accessibility import validate_ua
+
+    return [f"{finding.rule}: {finding.message}" for finding in validate_ua(data, ACCESSIBLE)]
+
+
+_UA_NAMESPACES = (' xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/"'
+                  ' xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"'
+                  ' xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"'
+                  ' xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#"')
+# PDF/A allows only the XMP schemas it lists, or those the file describes itself: pdfuaid is
+# not one of the list.
+_UA_CLAIM = """      <pdfuaid:part>1</pdfuaid:part>
+      <pdfaExtension:schemas>
+        <rdf:Bag>
+          <rdf:li rdf:parseType="Resource">
+            <pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
+            <pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>
+            <pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
+            <pdfaSchema:property>
+              <rdf:Seq>
+                <rdf:li rdf:parseType="Resource">
+                  <pdfaProperty:name>part</pdfaProperty:name>
+                  <pdfaProperty:valueType>Integer</pdfaProperty:valueType>
+                  <pdfaProperty:category>internal</pdfaProperty:category>
+                  <pdfaProperty:description>Part of ISO 14289 the file conforms to</pdfaProperty:description>
+                </rdf:li>
+              </rdf:Seq>
+            </pdfaSchema:property>
+          </rdf:li>
+        </rdf:Bag>
+      </pdfaExtension:schemas>
+"""
+
+
+def claim_accessible(packet: bytes) -> bytes:
+    """The XMP packet pikepdf approved as PDF/A-3b, claiming level A and PDF/UA-1."""
+    text = packet.decode("utf-8")
+    replaced = (
+        ("<pdfaid:conformance>B</pdfaid:conformance>", "<pdfaid:conformance>A</pdfaid:conformance>"),
+        ('xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/"',
+         'xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/"' + _UA_NAMESPACES),
+        ("    </rdf:Description>", _UA_CLAIM + "    </rdf:Description>"),
+    )
+    for old, new in replaced:
+        if text.count(old) != 1:  # pikepdf changed how it writes the packet
+            raise RuntimeError(f"cannot claim PDF/A-3a and PDF/UA-1: '{old}' is not once in "
+                               f"the XMP packet")
+        text = text.replace(old, new)
+    return text.encode("utf-8")
+
+
+def _no_stream_ends_in_cr(document) -> None:
+    """A stream whose data ends in a carriage return is read one byte short by validators
+    that take that CR and the LF before `endstream` as one end of line (page-validation
+    does). Compressed data ends in its checksum, so one stream in 256 does: such a stream
+    is wrapped in ASCII85 (a quarter larger, ends in '~>'), which PDF/A allows."""
+    from base64 import a85encode
+
+    import pikepdf
+
+    for obj in document.objects:
+        if not isinstance(obj, pikepdf.Stream):
+            continue
+        raw = obj.read_raw_bytes()
+        if not raw.endswith(b"\r"):
+            continue
+        filters = obj.get("/Filter")
+        filters = [] if filters is None else \
+            list(filters) if isinstance(filters, pikepdf.Array) else [filters]
+        parms = obj.get("/DecodeParms")
+        obj.write(a85encode(raw) + b"~>", filter=[pikepdf.Name.ASCII85Decode, *filters],
+                  decode_parms=None if parms is None else
+                  [None, *(parms if isinstance(parms, pikepdf.Array) else [parms])])
+
+
 def validate(data: bytes) -> list[str]:
-    """The validator's findings for a finished file, one line each; [] when approved."""
+    """The validators' findings for a finished file, one line each; [] when approved: an
+    archive claiming level A (tagged, PDF/UA-1 too) by page-validation, one filed before as
+    PDF/A-3b by pikepdf's validator as then."""
+    if claims_level_a(data):
+        return accessible_violations(data)
     import pikepdf.pdfa as pdfa
 
     return violations(pdfa.validate_written(BytesIO(data), FLAVOUR))
+
+
+def claims_level_a(data: bytes) -> bool:
+    """Does the file's XMP claim PDF/A conformance level A (this tool's tagged archives)?"""
+    import pikepdf
+
+    with pikepdf.open(BytesIO(data)) as document:
+        metadata = document.Root.get("/Metadata")
+        return metadata is not None and \
+            b"<pdfaid:conformance>A</pdfaid:conformance>" in metadata.read_bytes()
 
 
 def violations(report) -> list[str]:

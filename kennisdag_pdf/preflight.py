@@ -32,6 +32,7 @@ COLOUR_OPERATORS = {"rg": "DeviceRGB", "RG": "DeviceRGB", "k": "DeviceCMYK",
 class Finding:
     level: str  # "fail" | "warn" | "info"
     topic: str  # "file" | "pages" | "boxes" | "fonts" | "colour" | "images" | "size" | "pdf/a"
+    #             | "tags" (our Matterhorn checks) | "pdf/ua" (page-validation's verdicts)
     message: str
 
 
@@ -67,7 +68,8 @@ class Report:
 
     def lines(self) -> list[str]:
         out = [f"{self.name}: {self.profile} profile"]
-        for topic in ("file", "pages", "boxes", "fonts", "colour", "images", "size", "pdf/a"):
+        for topic in ("file", "pages", "boxes", "fonts", "colour", "images", "size", "pdf/a",
+                      "tags", "pdf/ua"):
             for finding in (f for f in self.findings if f.topic == topic):
                 mark = {"fail": "FAIL ", "warn": "warn ", "info": ""}[finding.level]
                 out.append(f"  {topic:<8} {mark}{finding.message}")
@@ -106,6 +108,10 @@ def preflight(data: bytes, *, profile: str, name: str, size_budget: int | None =
     screen or archive file needs no more, and a 1,000-page file is checked in a tenth of the
     time; `kennisdag-pdf check` always reads everything.
 
+    validate_pdfa=False skips the validators outside this module (pikepdf's PDF/A,
+    page-validation's PDF/UA-1 and PDF/A-3a), for a build that has just run them itself; the
+    tag checks of a profile with `accessibility` (accessibility.check_tags) always run.
+
     A damaged file (qpdf repaired it, or a page's drawing cannot be read) fails under "file",
     saying where. budget bounds the reading of drawing operators (pdfin.Budget: operations,
     form nesting, seconds); past it the file is bad input, "too complex to check"."""
@@ -142,6 +148,9 @@ def _preflight(pdf, data: bytes, *, profile: str, name: str, size_budget: int | 
     findings += _damage_findings(seen.damage)
     if rules.archival and validate_pdfa:
         findings += _pdfa_findings(data)
+    if rules.accessibility:
+        findings += _tag_findings(pdf, data, rules, budget, validate=validate_pdfa,
+                                  read_tags=read_content)
     return Report(name, profile, count, seen.sizes[0], len(data), tuple(findings), seen.images,
                   frozenset(seen.spaces), tuple(sorted(seen.fonts)))
 
@@ -636,6 +645,32 @@ def _pdfa_findings(data: bytes) -> list[Finding]:
     if problems:
         return [Finding("fail", "pdf/a", line) for line in problems]
     return [Finding("info", "pdf/a", f"PDF/A-{FLAVOUR} approved by the validator")]
+
+
+def _tag_findings(pdf, data: bytes, rules: Profile, budget: Budget, *,
+                  validate: bool, read_tags: bool) -> list[Finding]:
+    """Tagged PDF/UA-1: our own Matterhorn checks (read_tags: they read every page's marked
+    content, as `check` does), then page-validation's verdict (ua1; an archive's 3a too).
+    Under "advised" a problem only warns."""
+    from .accessibility import check_tags, validate_ua
+
+    level = "fail" if rules.accessibility == "required" else "warn"
+    problems = check_tags(pdf, budget) if read_tags else []
+    findings = [Finding(level, "tags", f"{p.message} (Matterhorn {p.rule})"
+                        if re.fullmatch(r"\d\d-\d\d\d", p.rule) else p.message)
+                for p in problems]
+    if read_tags and not problems:
+        findings.append(Finding("info", "tags", "tagged: structure tree, marked content, "
+                                                "headings, tables, lists, figures and links "
+                                                "pass the Matterhorn checks"))
+    if validate:
+        profiles = ("ua1", "3a") if rules.archival and level == "fail" else ("ua1",)
+        verdicts = validate_ua(data, profiles)
+        findings += [Finding(level, "pdf/ua", f"{v.message} ({v.rule})") for v in verdicts]
+        if not verdicts:
+            names = " and ".join({"ua1": "PDF/UA-1", "3a": "PDF/A-3a"}[p] for p in profiles)
+            findings.append(Finding("info", "pdf/ua", f"{names} approved by page-validation"))
+    return findings
 
 
 def _multiply(m: tuple, n: tuple) -> tuple:

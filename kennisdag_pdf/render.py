@@ -16,6 +16,7 @@ from .errors import BadInput, Problem
 from .i18n import Language, join_names, language
 from .images import Placement
 from .loader import LoadedEvent
+from .model import cover_alt_text
 from .profiles import DEFAULT_PAGE_SIZE, DEFAULT_PROFILE, PROFILES, Profile
 from .units import to_mm
 
@@ -129,6 +130,7 @@ class Rendered:
     images: tuple[Placement, ...] = ()
     warnings: tuple[Problem, ...] = ()
     info: DocumentInfo | None = None
+    untagged_text: tuple[str, ...] = ()  # text drawn outside any element: a bug if any
 
 
 def render(loaded: LoadedEvent, profile: Profile | None = None,
@@ -153,16 +155,21 @@ def render(loaded: LoadedEvent, profile: Profile | None = None,
     check_glyphs(loaded)
     ctx = make_context(lang, profile, page_size, build_date=day, version=__version__)
     theme, shop = ctx.theme, ctx.images
-    cover_art = None
+    cover_art = cover_figure = None
     if event.cover_image:
         _, _, width, height = theme.page.cover_image_box()
         cover_art = shop.place(loaded.images[event.cover_image], width, height, crop=True)
+        # The picture is read first, as it stands first; without a description it is
+        # decoration (validate warns of it).
+        cover_alt = cover_alt_text(event)
+        if cover_alt:
+            cover_figure = ctx.document.add("Figure", alt=cover_alt)
     buffer = BytesIO()
     doc = BrochureTemplate(
         buffer, theme=theme, lang=lang, profile=profile, title=info.title,
         subject=info.subject, author=join_names(list(info.authors), lang),
-        keywords=list(info.keywords), creator=info.creator, cover_art=cover_art,
-        progress=progress)
+        keywords=list(info.keywords), creator=info.creator, structure=ctx.document,
+        cover_art=cover_art, cover_figure=cover_figure, progress=progress)
     try:
         doc.lay_out(compose(loaded, ctx), built=int(info.built.timestamp()))
     except LayoutError as exc:
@@ -171,7 +178,7 @@ def render(loaded: LoadedEvent, profile: Profile | None = None,
     placements = tuple(shop.placements.values())
     warnings = _check_resolution(loaded, placements, profile)
     return Rendered(buffer.getvalue(), doc.pages, profile, doc.padding, placements, warnings,
-                    info)
+                    info, tuple(doc.canv.tags.untagged_text))
 
 
 def _check_resolution(loaded: LoadedEvent, placements: tuple[Placement, ...],

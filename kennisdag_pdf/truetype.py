@@ -12,14 +12,17 @@ some 360,000 words from a vocabulary of a few thousand. So:
   character. Anything else (a character not seen before, a second subset, bytes) goes through
   ReportLab's own code, which assigns codes exactly as it always did.
 
-The output is byte-identical to plain `TTFont`; tests/test_truetype.py holds it to that.
+The output is byte-identical to plain `TTFont` but for one thing (tests/test_truetype.py holds
+it to that): each subset's ToUnicode map leaves out the codes no character was given.
+ReportLab maps them to U+0000, which PDF/UA-1 and PDF/A-3a refuse (a reader would "hear" a
+null character); unmapped, they simply have no text, which is what they are.
 """
 
 from __future__ import annotations
 
 from weakref import WeakKeyDictionary
 
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import SUBSETN, TTFont
 
 WIDTHS_REMEMBERED = 200_000  # per face; then the memo starts afresh (a few MB at most)
 NBSP, SPACE = 0xA0, 0x20  # ReportLab draws a no-break space with the space's code
@@ -57,6 +60,15 @@ class BrochureFont(TTFont):
                 self._widths[key] = width
         return width
 
+    def addObjects(self, doc):  # noqa: N802 (ReportLab's name)
+        state = self.state.get(doc)
+        subsets = list(state.subsets) if state is not None else []
+        super().addObjects(doc)  # which forgets the document's state
+        for number, subset in enumerate(subsets):
+            name = b"".join((SUBSETN(number), b"+", self.face.name,
+                             self.face.subfontNameX)).decode("pdfdoc")
+            doc.idToObject["toUnicodeCMap:" + name].content = to_unicode_cmap(name, subset)
+
     def splitString(self, text, doc, encoding="utf-8"):  # noqa: N802
         first = self._first_subset.get(doc)
         if first is not None and isinstance(text, str) and first.known.issuperset(text):
@@ -66,3 +78,17 @@ class BrochureFont(TTFont):
         if first is None or first.assigned != len(assignments):
             self._first_subset[doc] = _FirstSubset(assignments)
         return chunks
+
+
+def to_unicode_cmap(name: str, subset: list[int]) -> str:
+    """The ToUnicode CMap of one subset (ISO 32000-1 §9.10.3): code → character, for the
+    codes that have a character (a code ReportLab keeps free holds 0)."""
+    pairs = [f"<{code:02X}> <{char:04X}>" for code, char in enumerate(subset)
+             if char not in (0, 0xFEFF, 0xFFFE)]
+    return "\n".join([
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+        "/CIDSystemInfo", f"<< /Registry ({name})", f"/Ordering ({name})", "/Supplement 0",
+        ">> def", f"/CMapName /{name} def", "/CMapType 2 def",
+        "1 begincodespacerange", f"<00> <{len(subset) - 1:02X}>", "endcodespacerange",
+        f"{len(pairs)} beginbfchar", *pairs, "endbfchar", "endcmap",
+        "CMapName currentdict /CMap defineresource pop", "end", "end"])

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from kennisdag_pdf.model import BODY_MAX, PLAIN_MAX, URL_MAX, KnowledgeDay
+from kennisdag_pdf.model import ALT_MAX, BODY_MAX, PLAIN_MAX, URL_MAX, KnowledgeDay
 from kennisdag_pdf.schema import json_schema
 
 BASE = {
@@ -193,6 +193,7 @@ def test_text_of_soft_hyphens_only_is_empty(text, where):
 
 @pytest.mark.parametrize("path, limit", [(("event", "title"), PLAIN_MAX),
                                          (("event", "venue"), PLAIN_MAX),
+                                         (("event", "cover_image_alt"), ALT_MAX),
                                          (("lead",), BODY_MAX)])
 def test_max_lengths(path, limit):
     at_limit = KnowledgeDay.model_validate(with_(path, "x" * limit))

@@ -55,7 +55,12 @@ def test_xmp_describes_the_publication(archive_2011):
     assert meta["dc:language"] == {"nl-NL"}
     assert {"kennisdag", "kennisdag-2011"} <= set(meta["dc:subject"])
     assert meta["xmp:CreatorTool"] == f"kennisdag-pdf {__version__}"
-    assert (meta["pdfaid:part"], meta["pdfaid:conformance"]) == ("3", "B")
+    # Level A (tagged) and PDF/UA-1, its schema described as PDF/A asks
+    assert (meta["pdfaid:part"], meta["pdfaid:conformance"]) == ("3", "A")
+    with pikepdf.open(BytesIO(archive_2011.pdf)) as document:
+        packet = document.Root.Metadata.read_bytes()
+    assert b"<pdfuaid:part>1</pdfuaid:part>" in packet
+    assert b"<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>" in packet
     # Reproducible: every date is the build date, not the clock.
     assert meta["xmp:CreateDate"] == meta["xmp:MetadataDate"] == "2011-04-07T00:00:00+00:00"
 
@@ -143,8 +148,48 @@ def test_a_pdf_without_an_output_intent_is_rejected(archive_2011):
         document.save(out)
     problems = validate(out.getvalue())
     assert problems and any("OutputIntent" in line or "output intent" in line.lower()
+                            or "output colour space is None" in line
                             for line in problems), problems
     assert not preflight(out.getvalue(), profile="archive", name="x.pdf").passed
+
+
+from kennisdag_pdf.pdfa import _UA_NAMESPACES  # noqa: E402
+
+
+def _filed_as_3b(data: bytes) -> bytes:
+    """An archive as this tool filed them before the brochure was tagged: claiming 3b."""
+    with pikepdf.open(BytesIO(data)) as document:
+        packet = document.Root.Metadata.read_bytes().decode()
+        packet = packet.replace("<pdfaid:conformance>A<", "<pdfaid:conformance>B<")
+        start = packet.index("      <pdfuaid:part>")
+        packet = packet[:start] + packet[packet.index("    </rdf:Description>"):]
+        packet = packet.replace(_UA_NAMESPACES, "")
+        document.Root.Metadata.write(packet.encode())
+        out = BytesIO()
+        document.save(out)
+    return out.getvalue()
+
+
+def test_an_archive_filed_as_3b_is_still_judged_as_3b(archive_2011):
+    from kennisdag_pdf.pdfa import claims_level_a
+
+    old = _filed_as_3b(archive_2011.pdf)
+    assert claims_level_a(archive_2011.pdf) and not claims_level_a(old)
+    assert validate(old) == []  # by pikepdf's validator, as when it was filed
+    with pikepdf.open(BytesIO(old)) as document:
+        del document.Root.OutputIntents
+        out = BytesIO()
+        document.save(out)
+    assert any("clause" in line for line in validate(out.getvalue()))  # pikepdf's words
+
+
+def test_the_final_archive_passes_page_validation_as_3a_and_ua1(archive_2011, archive_en):
+    import page
+
+    for built in (archive_2011, archive_en):
+        for profile in ("3a", "ua1"):
+            report = page.validate_pdf_bytes(built.pdf, profile=profile)
+            assert report.is_compliant, [f.rule_id for f in report.failures]
 
 
 def test_a_cmyk_colour_under_the_srgb_intent_is_rejected():

@@ -124,7 +124,9 @@ def test_a_screen_file_passes_screen_and_fails_print():
     data = screen_pdf()
     assert detect_profile(data) == "screen"
     assert detect_profile(press_pdf()) == "print"
-    assert preflight(data, profile="screen", name="s.pdf", size_budget=2 << 20).passed
+    # (it is not tagged: only the screen rules of tagged PDF fail it)
+    screen = preflight(data, profile="screen", name="s.pdf", size_budget=2 << 20)
+    assert {f.topic for f in screen.failures} <= {"tags", "pdf/ua"}
     printed = preflight(data, profile="print", name="s.pdf")
     assert {"boxes", "colour"} <= set(topics(printed))
 
@@ -163,7 +165,8 @@ def test_without_reading_content_fonts_are_still_found_in_pages_and_forms(form):
     quick = preflight(out.getvalue(), profile="screen", name="x.pdf", read_content=False)
     assert not quick.passed
     assert any("Helvetica is not embedded" in m for m in topics(quick)["fonts"])
-    good = preflight(screen_pdf(), profile="screen", name="x.pdf", read_content=False)
+    good = preflight(screen_pdf(), profile="screen", name="x.pdf", read_content=False,
+                     validate_pdfa=False)
     assert good.passed, good.lines()
 
 
@@ -189,3 +192,32 @@ def test_the_checks_follow_the_profiles_options_not_its_name():
                             proof)[0].level == "fail"
     assert _colour_findings(frozenset({"DeviceRGB"}), ("page 1: RGB fill colour (rg)",),
                             PROFILES["screen"])[0].level == "info"
+
+
+def test_tags_are_judged_as_the_profiles_accessibility_says(monkeypatch):
+    """Advised: an untagged file only warns; required: it fails. Our own tag checks read
+    every page's marked content, so they run where the drawing is read (`check`); a build
+    leaves page-validation to the step that made the file (validate_pdfa=False) and skips
+    both when it reads no drawing."""
+    from dataclasses import replace
+
+    from kennisdag_pdf.profiles import PROFILES
+
+    monkeypatch.setitem(PROFILES, "screen", replace(PROFILES["screen"], accessibility="advised"))
+    plain = screen_pdf()
+    built = preflight(plain, profile="screen", name="x.pdf", validate_pdfa=False,
+                      read_content=False)
+    assert built.passed
+    assert not {"tags", "pdf/ua"} & {f.topic for f in built.findings}
+    checked = preflight(plain, profile="screen", name="x.pdf")
+    assert checked.passed
+    assert any("not tagged" in m for m in topics(checked, "warn")["tags"])
+    assert any(m.startswith("PDF/UA-1: ") for m in topics(checked, "warn")["pdf/ua"])
+    printed = preflight(plain, profile="print", name="x.pdf")
+    assert "tags" in {f.topic for f in printed.findings if f.level == "warn"}
+    monkeypatch.setitem(PROFILES, "screen", replace(PROFILES["screen"], accessibility="required"))
+    required = preflight(plain, profile="screen", name="x.pdf")
+    assert not required.passed
+    assert set(topics(required)) == {"tags", "pdf/ua"}
+    assert required.lines().index("  tags     FAIL no XMP metadata (Matterhorn 06-001)") < \
+        len(required.lines()) - 1

@@ -21,6 +21,13 @@ def test_print_and_screen_differ_where_paper_and_screen_differ():
     assert screen.image_dpi == 150
 
 
+def test_screen_and_archive_must_be_accessible_print_is_advised():
+    """The mailed and the archived file claim PDF/UA-1; a print file is tagged too, but its
+    gatekeeper is the print shop, so `check` only warns of its tags."""
+    assert {name: p.accessibility for name, p in PROFILES.items()} == {
+        "screen": "required", "print": "advised", "archive": "required"}
+
+
 def test_default_output_names():
     assert PROFILES["screen"].output_name("kennisdag-2011") == "kennisdag-2011.pdf"
     assert PROFILES["print"].output_name("kennisdag-2011") == "kennisdag-2011-print.pdf"

@@ -65,9 +65,8 @@ def test_a_canvas_dated_by_us_is_the_canvas_reportlab_dates_from_the_variable(
     environment: the same dates and the same /ID as ReportLab's own reading would give."""
     from io import BytesIO
 
-    from reportlab.pdfgen.canvas import Canvas
-
     from kennisdag_pdf.document import _dated_canvas
+    from kennisdag_pdf.tagging import BrochureCanvas as Canvas  # ReportLab's, dating itself
 
     def made(maker) -> bytes:
         out = BytesIO()

@@ -9,6 +9,7 @@ import pytest
 import yaml
 from conftest import DATA
 
+from kennisdag_pdf.model import ALT_MAX
 from kennisdag_pdf.schema import json_schema
 
 
@@ -42,9 +43,20 @@ def test_the_data_files_satisfy_the_schema(validator, name):
     (lambda d: d.__setitem__("deelnemers", []), "deelnemers"),
     (lambda d: d["participants"][0].__setitem__("host", "misschien"), "misschien"),
     (lambda d: d["event"].__setitem__("date", "07-04-2011"), "07-04-2011"),
+    (lambda d: d["event"].__setitem__("cover_image_alt", "Long" + "x" * (ALT_MAX - 3)), "'Long"),
+    (lambda d: d["event"]["organisers"][0].__setitem__("alt", "Logo"), "'alt'"),
 ])
 def test_the_schema_refuses_what_the_loader_refuses(validator, mutate, where):
     data = as_json(yaml.safe_load((DATA / "kennisdag-2011.yaml").read_text(encoding="utf-8")))
     mutate(data)
     messages = [e.message for e in validator.iter_errors(data)]
     assert messages and any(where in m for m in messages), messages
+
+
+def test_the_schema_accepts_a_description_beside_every_image(validator):
+    data = as_json(yaml.safe_load((DATA / "example-en.yaml").read_text(encoding="utf-8")))
+    data["event"]["organisers"][0]["logo_alt"] = "A blue lighthouse above the name"
+    data["event"]["cover_image"] = "assets/cover.jpg"
+    data["event"]["cover_image_alt"] = "x" * ALT_MAX
+    data["photos"][0]["alt"] = "Shelves of books under a glass roof."
+    assert list(validator.iter_errors(data)) == []

@@ -2,7 +2,9 @@
 
 A part is a pure function `build(loaded, ctx) -> list[Flowable]`. Its flowables come from
 flowables.py; headings carry their own signposts (outline, contents, running head), so the
-document template needs no knowledge of the parts.
+document template needs no knowledge of the parts. A part also adds its section to the
+structure tree of the tagged PDF (`ctx.document`), in reading order, and binds each flowable
+to its element there.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from io import BytesIO
 from reportlab.platypus import Flowable, Paragraph
 
 from .. import text
-from ..flowables import Heading, OutlineEntry, Para, Signpost
+from ..flowables import Element, Heading, OutlineEntry, Para, Picture, Signpost, tagged
 from ..i18n import Language
 from ..images import ImageShop
 from ..profiles import Profile
@@ -30,43 +32,62 @@ class Context:
     version: str
     profile: Profile
     images: ImageShop
+    document: Element  # the root of the structure tree; each part adds its section
 
-    def body(self, value: str | None, style: str = "body") -> list[Flowable]:
+    def section(self) -> Element:
+        """A part's own section of the structure tree, after those of the parts before it."""
+        return self.document.add("Sect")
+
+    def body(self, value: str | None, style: str = "body", *,
+             parent: Element | None = None) -> list[Flowable]:
+        """Body text: a paragraph (P) per paragraph, and on paper a QR code per link."""
         if not value:
             return []
         printed = self.profile.printed_links
         story: list[Flowable] = []
         for para in text.body_paragraphs(value, link_color=self.theme.palette.link,
                                          printed_links=printed):
-            story.append(Para(para.markup, self.theme[style]))
+            story.append(_bound(Para(para.markup, self.theme[style]), parent, "P"))
             if printed and para.urls:
-                story.append(qr_codes(self.theme, para.urls))
+                story.append(qr_codes(self.theme, para.urls, parent))
         return story
 
-    def plain(self, value: str, style: str) -> Paragraph:
-        return Para(text.plain(value), self.theme[style])
+    def plain(self, value: str, style: str, element: Element | None = None) -> Paragraph:
+        """Plain text; bound to element when given (a role of its own: H1, TD, P …)."""
+        para = Para(text.plain(value), self.theme[style])
+        return tagged(para, element) if element is not None else para
 
     def image(self, asset, *, width: float, height: float, crop: bool = False,
-              h_align: str = "LEFT") -> Flowable:
+              h_align: str = "LEFT", element: Element | None = None) -> Flowable:
         """An image at exactly this size (crop=True fills it; otherwise the caller keeps the
-        image's proportions), prepared for the profile."""
-        from reportlab.platypus import Image
-
+        image's proportions), prepared for the profile; a Figure when element is given,
+        otherwise decoration."""
         placed = self.images.place(asset, width, height, crop=crop)
-        return Image(BytesIO(placed.data), width=width, height=height, hAlign=h_align)
+        picture = Picture(BytesIO(placed.data), width=width, height=height, hAlign=h_align)
+        return tagged(picture, element) if element is not None else picture
 
-    def fitted_image(self, asset, *, height: float, max_width: float) -> Flowable:
+    def fitted_image(self, asset, *, height: float, max_width: float,
+                     element: Element | None = None) -> Flowable:
         """An image at a given height, never wider than max_width, in its own proportions."""
         scale = min(height / asset.height, max_width / asset.width)
-        return self.image(asset, width=asset.width * scale, height=asset.height * scale)
+        return self.image(asset, width=asset.width * scale, height=asset.height * scale,
+                          element=element)
 
 
-def part_heading(ctx: Context, title: str, key: str, *, style: str = "part",
+def _bound(flowable, parent: Element | None, role: str):
+    return tagged(flowable, parent.add(role)) if parent is not None else flowable
+
+
+def part_heading(ctx: Context, title: str, key: str, parent: Element, *, style: str = "part",
                  contents: bool = True) -> Heading:
-    return Heading(title, ctx.theme[style],
-                   Signpost((OutlineEntry(0, title, key, contents),), running_head=title,
-                            opens_part=True))
+    """A part's title: the first heading level (H1)."""
+    heading = Heading(title, ctx.theme[style],
+                      Signpost((OutlineEntry(0, title, key, contents),), running_head=title,
+                               opens_part=True))
+    return tagged(heading, parent.add("H1"))
 
 
-def section_heading(ctx: Context, title: str, key: str) -> Heading:
-    return Heading(title, ctx.theme["section"], Signpost((OutlineEntry(1, title, key),)))
+def section_heading(ctx: Context, title: str, key: str, parent: Element) -> Heading:
+    """A section within a part (H2)."""
+    heading = Heading(title, ctx.theme["section"], Signpost((OutlineEntry(1, title, key),)))
+    return tagged(heading, parent.add("H2"))

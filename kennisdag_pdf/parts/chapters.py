@@ -13,6 +13,7 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
     for index, chapter in enumerate(loaded.day.chapters, start=1):
         if story:
             story.append(PageBreak())
-        story.append(part_heading(ctx, chapter.title, f"chapter-{index}"))
-        story += ctx.body(chapter.body)
+        section = ctx.section()
+        story.append(part_heading(ctx, chapter.title, f"chapter-{index}", section))
+        story += ctx.body(chapter.body, parent=section)
     return story

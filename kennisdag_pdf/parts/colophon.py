@@ -28,7 +28,10 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
             url=text.printed_url(url) if ctx.profile.printed_links else url))
     lines.append(lang["colophon_built"].format(date=lang.date(ctx.build_date),
                                                version=ctx.version))
-    rows = [[ctx.plain(title, "colophon_title")]] + [[ctx.plain(l, "colophon")] for l in lines]
+    # A block that only places its lines: tagged by its content, a heading and paragraphs.
+    section = ctx.section()
+    rows = [[ctx.plain(title, "colophon_title", section.add("H1"))]] + \
+        [[ctx.plain(line, "colophon", section.add("P"))] for line in lines]
     block = Table(rows, colWidths=[theme.page.text_width * theme.measure.colophon_share],
                   hAlign="LEFT")
     block.setStyle(theme.table_style(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reportlab.platypus import ListFlowable, ListItem
 
+from ..flowables import BulletList
 from ..loader import LoadedEvent
 from .base import Context, part_heading
 
@@ -13,8 +13,14 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
     if conclusions is None:
         return []
     theme = ctx.theme
-    story: list = [part_heading(ctx, ctx.lang["conclusions"], "conclusions")]
-    story += ctx.body(conclusions.intro)
-    story.append(ListFlowable([ListItem(ctx.body(point, "list")) for point in conclusions.points],
-                              **theme.list_options("•", theme.palette.accent)))
+    section = ctx.section()
+    story: list = [part_heading(ctx, ctx.lang["conclusions"], "conclusions", section)]
+    story += ctx.body(conclusions.intro, parent=section)
+    listing = section.add("L", attributes={"O": "List", "ListNumbering": "Disc"})
+    items = []
+    for point in conclusions.points:
+        entry = listing.add("LI")
+        label = entry.add("Lbl")
+        items.append((label, ctx.body(point, "list", parent=entry.add("LBody"))))
+    story.append(BulletList(items, **theme.list_options("•", theme.palette.accent)))
     return story

@@ -11,11 +11,14 @@ once every page exists.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import KeepTogether
 
 from .. import text
-from ..flowables import Heading, OutlineEntry, Para, Point, Signpost, signpost_of
+from ..flowables import (Element, Heading, OutlineEntry, Para, Point, Signpost, element_of,
+                         signpost_of, tagged)
 from ..loader import LoadedEvent
 from .base import Context
 
@@ -25,7 +28,11 @@ CALLBACK = "contents_entry_end"
 
 class ContentsList(Point):
     """Where the contents lines go: compose replaces it by one ContentsLine per entry once
-    the whole story, and so every heading, exists."""
+    the whole story, and so every heading, exists. `toc` is their TOC element."""
+
+    def __init__(self, toc: Element) -> None:
+        super().__init__()
+        self.toc = toc
 
 
 class ContentsLine(Para):
@@ -38,40 +45,57 @@ class ContentsLine(Para):
     an <a> in the markup makes) is three objects for a two-line title, and leaves gaps.
     """
 
-    def __init__(self, entry: OutlineEntry, style, width: float) -> None:
+    def __init__(self, entry: OutlineEntry, style, width: float, *, linked: bool = True) -> None:
         super().__init__(f'{text.plain(entry.title)}<onDraw name="{CALLBACK}"/>', style)
         self.entry = entry
         self.line_width = width
+        self.linked = linked  # on paper there is nothing to click
 
     def split(self, available_width: float, available_height: float) -> list:
         return []  # an entry is never broken over two pages: it moves on whole
 
     def drawOn(self, canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802
-        canvas.linkRect("", self.entry.key, (x, y, x + self.line_width, y + self.height),
-                        relative=1)
-        canvas.setNamedCB(CALLBACK, self._entry_end)
-        super().drawOn(canvas, x, y, _sW)
+        # The link is made inside the entry's marked content, so that it is the entry's Link;
+        # the page number (a late form) is drawn there too, and is read with its title.
+        tags = getattr(canvas, "tags", None)
+        element = element_of(self)
+        with tags.marked(element, self) if tags and element else nullcontext():
+            if self.linked:
+                canvas.linkRect(self.entry.title, self.entry.key,
+                                (x, y, x + self.line_width, y + self.height), relative=1)
+            canvas.setNamedCB(CALLBACK, self._entry_end)
+            super().drawOn(canvas, x, y, _sW)
+            # The number is placed after the title's text is written, so that it is read
+            # after it (the callback comes while the title's text object is still open).
+            end_x, end_y = self._title_end
+            self._place_number(canvas, (x + end_x, y + end_y), end_x)
 
     def _entry_end(self, canvas, kind: str, label: str) -> None:
         # Called by the paragraph where the title's last line ends.
+        self._title_end = canvas._curr_tx_info["cur_x"], canvas._curr_tx_info["cur_y"]
+
+    def _place_number(self, canvas, origin: tuple[float, float], end_x: float) -> None:
         entry, style = self.entry, self.style
-        x, y = canvas._curr_tx_info["cur_x"], canvas._curr_tx_info["cur_y"]
-        room = self.line_width - x
+        room = self.line_width - end_x
 
         def draw(form, pages) -> None:
             _page_number(form, style, pages[entry.key], room, leader=entry.level >= 1)
 
         # One form per entry: a reader that extracts the text finds each number after its
         # title.
-        canvas._doctemplate.late_form(canvas, f"contents-{entry.key}", (x, y),
+        canvas._doctemplate.late_form(canvas, f"contents-{entry.key}", origin,
                                       (0, -style.fontSize, room, style.leading), draw)
 
 
-def contents_lines(entries: list[OutlineEntry], ctx: Context) -> list[ContentsLine]:
+def contents_lines(entries: list[OutlineEntry], ctx: Context, toc: Element) -> list[ContentsLine]:
+    """One line per entry, each a TOCI of the contents' TOC."""
     theme = ctx.theme
     styles = [theme["toc0"], theme["toc1"]]
-    return [ContentsLine(entry, theme["toc0_first"] if number == 0 and entry.level == 0 else
-                         styles[min(entry.level, 1)], theme.page.text_width)
+    linked = not ctx.profile.strip_annotations
+    return [tagged(ContentsLine(entry, theme["toc0_first"] if number == 0 and entry.level == 0
+                                else styles[min(entry.level, 1)], theme.page.text_width,
+                                linked=linked),
+                   toc.add("TOCI"))
             for number, entry in enumerate(entries)]
 
 
@@ -102,7 +126,9 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
     theme = ctx.theme
     # The contents list themselves in the outline but not in the contents.
     title = ctx.lang["contents"]
-    heading = Heading(title, theme["toc_title"],
-                      Signpost((OutlineEntry(0, title, "contents", in_contents=False),),
-                               running_head=title, opens_part=True))
-    return [heading, ContentsList()]
+    section = ctx.section()
+    heading = tagged(Heading(title, theme["toc_title"],
+                             Signpost((OutlineEntry(0, title, "contents", in_contents=False),),
+                                      running_head=title, opens_part=True)),
+                     section.add("H1"))
+    return [heading, ContentsList(section.add("TOC"))]

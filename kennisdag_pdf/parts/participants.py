@@ -6,6 +6,7 @@ import unicodedata
 
 from reportlab.platypus import Table
 
+from ..flowables import Element
 from ..loader import LoadedEvent
 from ..model import Participant
 from .base import Context, part_heading, section_heading
@@ -58,26 +59,34 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
     people = day.listed_participants
     if not people:
         return []
-    story: list = [part_heading(ctx, ctx.lang["participants"], "participants")]
-    story += ctx.body(day.participants_intro)
+    section = ctx.section()
+    story: list = [part_heading(ctx, ctx.lang["participants"], "participants", section)]
+    story += ctx.body(day.participants_intro, parent=section)
     guests = sorted_people([p for p in people if not p.host])
     hosts = sorted_people([p for p in people if p.host])
-    story += people_tables(guests, ctx)
+    if guests:
+        story += people_tables(guests, ctx, section.add("Table"))
     if hosts:
         if guests:
-            story.append(section_heading(ctx, ctx.lang["hosts"], "hosts"))
-        story += people_tables(hosts, ctx)
+            story.append(section_heading(ctx, ctx.lang["hosts"], "hosts", section))
+        story += people_tables(hosts, ctx, section.add("Table"))
     return story
 
 
-def people_tables(people: list[Participant], ctx: Context) -> list[Table]:
+def people_tables(people: list[Participant], ctx: Context, structure: Element) -> list[Table]:
+    """One data table (TR per person, the name heading its row) set as short tables."""
     theme, measure = ctx.theme, ctx.theme.measure
     name_width = theme.page.text_width * measure.name_share
     tables = []
     for start in range(0, len(people), ROWS_PER_TABLE):
         chunk = people[start:start + ROWS_PER_TABLE]
-        rows = [[ctx.plain(p.name, "name"), ctx.plain(affiliation(p), "affiliation")]
-                for p in chunk]
+        rows = []
+        for person in chunk:
+            row = structure.add("TR")
+            rows.append([ctx.plain(person.name, "name",
+                                   row.add("TH", attributes={"O": "Table", "Scope": "Row"})),
+                         ctx.plain(affiliation(person), "affiliation",
+                                   row.add("TD", keep_empty=True))])
         table = Table(rows, colWidths=[name_width, theme.page.text_width - name_width],
                       hAlign="LEFT", splitInRow=1)
         table.setStyle(theme.table_style(

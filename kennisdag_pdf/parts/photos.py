@@ -5,6 +5,7 @@ from __future__ import annotations
 from reportlab.platypus import KeepTogether
 
 from ..loader import LoadedEvent
+from ..model import photo_alt_text
 from .base import Context, part_heading
 
 
@@ -17,12 +18,17 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
     # Room for photos_per_page photos with their captions on a page of the text block.
     slot = (theme.page.text_height - theme["part"].leading * 2) / measure.photos_per_page
     max_height = slot - caption.leading - caption.spaceAfter - measure.photo_caption_gap
-    story: list = [part_heading(ctx, ctx.lang["photos"], "photo-pages")]
+    section = ctx.section()
+    story: list = [part_heading(ctx, ctx.lang["photos"], "photo-pages", section)]
     for photo in photos:
         asset = loaded.images[photo.image]
-        block = [ctx.fitted_image(asset, height=max_height, max_width=theme.page.text_width)]
+        # Without a description a photo is decoration to a reader (validate warns of it).
+        alt = photo_alt_text(photo)
+        figure = section.add("Figure", alt=alt) if alt else None
+        block = [ctx.fitted_image(asset, height=max_height, max_width=theme.page.text_width,
+                                  element=figure)]
         block[0].spaceAfter = measure.photo_caption_gap
         if photo.caption:
-            block.append(ctx.plain(photo.caption, "caption"))
+            block.append(ctx.plain(photo.caption, "caption", section.add("Caption")))
         story.append(KeepTogether(block))
     return story

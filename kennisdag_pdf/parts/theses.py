@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from reportlab.platypus import ListFlowable, ListItem, PageBreak, Table
+from reportlab.platypus import PageBreak, Table
 
 from ..loader import LoadedEvent
 from ..model import Thesis
-from ..flowables import Heading, OutlineEntry, Signpost
+from ..flowables import BulletList, Heading, OutlineEntry, Signpost, tagged
 from .base import Context, part_heading
 
 
@@ -20,14 +20,17 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
 
 
 def thesis_chapter(number: int, thesis: Thesis, ctx: Context) -> list:
+    """The label and the statement are one heading (H1): 'Stelling 1' alone says nothing."""
     theme = ctx.theme
+    section = ctx.section()
+    title = section.add("H1")
     label = ctx.lang["thesis"].format(number=number)
     entries = (OutlineEntry(1, f"{label}: {thesis.statement}", f"thesis-{number}"),)
     if number == 1:  # the group entry that the theses nest under in contents and outline
         entries = (OutlineEntry(0, ctx.lang["theses"], "theses"),) + entries
-    heading = Heading(label, theme["thesis_label"],
-                      Signpost(entries, running_head=label, opens_part=True))
-    statement = Table([[ctx.plain(thesis.statement, "thesis_statement")]],
+    heading = tagged(Heading(label, theme["thesis_label"],
+                             Signpost(entries, running_head=label, opens_part=True)), title)
+    statement = Table([[ctx.plain(thesis.statement, "thesis_statement", title)]],
                       colWidths=[theme.page.text_width], hAlign="LEFT", splitInRow=1)
     measure = theme.measure
     statement.setStyle(theme.table_style(
@@ -39,7 +42,7 @@ def thesis_chapter(number: int, thesis: Thesis, ctx: Context) -> list:
         ("BOTTOMPADDING", (0, 0), (-1, -1), measure.thesis_gap / 2)))
     statement.keepWithNext = 1
     statement.spaceAfter = theme.body_leading
-    return [heading, statement, *ctx.body(thesis.body)]
+    return [heading, statement, *ctx.body(thesis.body, parent=section)]
 
 
 def build_untreated(loaded: LoadedEvent, ctx: Context) -> list:
@@ -47,6 +50,12 @@ def build_untreated(loaded: LoadedEvent, ctx: Context) -> list:
     if not items:
         return []
     theme = ctx.theme
-    listing = ListFlowable([ListItem(ctx.plain(item, "quiet_list")) for item in items],
-                           **theme.list_options("–", theme.palette.secondary))
-    return [part_heading(ctx, ctx.lang["untreated_theses"], "untreated-theses"), listing]
+    section = ctx.section()
+    heading = part_heading(ctx, ctx.lang["untreated_theses"], "untreated-theses", section)
+    listing = section.add("L", attributes={"O": "List", "ListNumbering": "None"})
+    rows = []
+    for item in items:
+        entry = listing.add("LI")
+        label = entry.add("Lbl")
+        rows.append((label, [ctx.plain(item, "quiet_list", entry.add("LBody").add("P"))]))
+    return [heading, BulletList(rows, **theme.list_options("–", theme.palette.secondary))]

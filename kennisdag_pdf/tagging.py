@@ -1,0 +1,416 @@
+"""Tagged PDF at draw time: what each flowable draws is marked while the page is drawn, and the
+structure tree is written from that record, so no pass re-reads a content stream afterwards.
+
+A page's drawing is always in exactly one of three states:
+
+- *marked*: a flowable bound to an element (flowables.Tagged) is drawing; its drawing is a
+  marked-content sequence `/P <</MCID n>> BDC … EMC` that the element's structure entry
+  points to;
+- *a declared artifact*: the document template said what it draws is not content (running
+  heads and folios `/Pagination`, the cover band `/Layout`, crop marks `/Page`);
+- *the page's own artifact*: anything else (table rules, cell backgrounds, bullets of an
+  untagged list). It is a `/Layout` artifact, since that is all such drawing should be; text
+  drawn there is recorded as `untagged_text`, because a reader would never hear it (tests
+  fail any build that has some).
+
+Sequences are never nested, so each state closes the one before it and the one it interrupted
+opens again (with a fresh MCID) when it ends. The page's own artifact is opened at the very
+start of the page's content when the page is finished, so that a build ends without an empty
+page (ReportLab saves a last page if the canvas holds any code).
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFObject, PDFStream, PDFString
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.textobject import PDFTextObject
+
+from .flowables import Element
+
+PAGE_ARTIFACT = "/Artifact <</Type /Layout>> BDC"
+END = "EMC"
+# Text that shows glyphs: a non-empty string operand of Tj or TJ.
+_SHOWS_TEXT = re.compile(r"(\((?:[^)\\]|\\.)+\)|<[0-9A-Fa-f]+>)\s*(Tj|'|\")|\[[^\]]*[(<][^\]]*\]\s*TJ")
+
+
+@dataclass
+class _Marked:
+    element: Element
+    mcid: int
+
+
+@dataclass(frozen=True)
+class _Declared:
+    properties: str  # the BDC operand and operator, as written
+
+
+@dataclass(frozen=True)
+class Annotation:
+    owner: Element | None  # the element being drawn when the annotation was made
+    page: int
+    annotation: object  # ReportLab's annotation object (a dictionary or an Annotation)
+
+
+class Tags:
+    """The record of one document's marked content, kept by its canvas."""
+
+    def __init__(self, canvas: "BrochureCanvas") -> None:
+        self.canvas = canvas
+        self.content: dict[int, list[tuple[int, int]]] = {}  # id(element) → (page, mcid)
+        self.annotations: list[Annotation] = []
+        self.untagged_text: list[str] = []
+        self._next_mcid: dict[int, int] = {}
+        self._states: list[_Marked | _Declared] = []  # empty: the page's own artifact
+        self._drawing: set[int] = set()  # flowables being drawn (a container draws its parts)
+        self._page_artifact_from: int | None = 0  # where it was opened (0: at the page start)
+        self._page_start_marked = False  # the page's own artifact must open at its start
+
+    # --- the states --------------------------------------------------------------------------
+
+    @contextmanager
+    def marked(self, element: Element, flowable):
+        """Everything `flowable` draws belongs to `element`."""
+        key = id(flowable)
+        if self._in_form() or key in self._drawing or self._in_declared():
+            yield
+            return
+        # A flowable drawn a second time (a repeated header row) repeats what a reader has
+        # heard. Marked on the flowable itself: ids of freed objects are reused.
+        if flowable.__dict__.get("_drawn_in") is self:
+            with self.artifact("Pagination"):
+                yield
+            return
+        flowable.__dict__["_drawn_in"] = self
+        self._drawing.add(key)
+        self._leave()
+        self._states.append(self._open_marked(element))
+        try:
+            yield
+        finally:
+            self._leave()
+            self._states.pop()
+            self._drawing.discard(key)
+            self._resume()
+
+    @contextmanager
+    def artifact(self, kind: str, subtype: str | None = None):
+        """Everything drawn here is an artifact of this kind (ISO 32000-1 §14.8.2.2)."""
+        if self._in_form():
+            yield
+            return
+        properties = f"/Type /{kind}" + (f" /Subtype /{subtype}" if subtype else "")
+        self._leave()
+        state = _Declared(f"/Artifact <<{properties}>> BDC")
+        self.canvas._code.append(state.properties)
+        self._states.append(state)
+        try:
+            yield
+        finally:
+            self.canvas._code.append(END)
+            self._states.pop()
+            self._resume()
+
+    def _in_form(self) -> bool:
+        return bool(self.canvas._formData)
+
+    def _in_declared(self) -> bool:
+        return any(isinstance(state, _Declared) for state in self._states)
+
+    def _open_marked(self, element: Element) -> _Marked:
+        page = self.canvas.getPageNumber()
+        mcid = self._next_mcid.get(page, 0)
+        self._next_mcid[page] = mcid + 1
+        self.content.setdefault(id(element), []).append((page, mcid))
+        self.canvas._code.append(f"/{element.role} <</MCID {mcid}>> BDC")
+        return _Marked(element, mcid)
+
+    def _leave(self) -> None:
+        """Close the sequence in progress before another one begins."""
+        code = self.canvas._code
+        if self._states:
+            if isinstance(self._states[-1], _Marked):
+                code.append(END)
+            return  # a declared artifact is closed by its own block
+        start = self._page_artifact_from
+        if start is None:
+            return
+        if len(code) == start:  # nothing drawn in it: it need not exist
+            if start > 0:
+                del code[start - 1]
+        else:
+            code.append(END)
+            if start == 0:
+                self._page_start_marked = True
+        self._page_artifact_from = None
+
+    def _resume(self) -> None:
+        """Open again what the sequence that just ended had interrupted."""
+        if not self._states:
+            self.canvas._code.append(PAGE_ARTIFACT)
+            self._page_artifact_from = len(self.canvas._code)
+        elif isinstance(self._states[-1], _Marked):
+            self._states[-1] = self._open_marked(self._states[-1].element)
+
+    def end_page(self) -> None:
+        """Before the page's content is taken: every sequence closed, the page's own artifact
+        opened where the page began."""
+        self._leave()
+        if self._page_start_marked:
+            self.canvas._code.insert(0, PAGE_ARTIFACT)
+        self._page_start_marked = False
+        self._page_artifact_from = 0
+
+    # --- what is drawn --------------------------------------------------------------------------
+
+    def text_drawn(self, text_object: PDFTextObject) -> None:
+        if self._states or self._in_form():
+            return
+        shown = " ".join(text_object._code)
+        if _SHOWS_TEXT.search(shown):
+            self.untagged_text.append(f"page {self.canvas.getPageNumber()}: {shown[:80]}")
+
+    def annotation_added(self, annotation) -> None:
+        owner = next((state.element for state in reversed(self._states)
+                      if isinstance(state, _Marked)), None)
+        self.annotations.append(Annotation(owner, self.canvas.getPageNumber(), annotation))
+
+
+class _LineEndText(PDFTextObject):
+    """A text object that ends each wrapped line with a space, as a typed text would: read
+    through the structure tree (by a screen reader, or copied), words at line ends would
+    otherwise run together. The space is drawn after the line's last glyph: nothing shows."""
+
+    _last_text = ""
+
+    def _textOut(self, text, TStar=0):  # noqa: N802, N803 (ReportLab's names)
+        if text:
+            self._last_text = text
+        if TStar and not self._last_text.endswith((" ", "-", "\u00ad", "\u2010", "\u2013")):
+            text += " "
+            self._last_text = " "
+        return super()._textOut(text, TStar)
+
+
+class BrochureCanvas(Canvas):
+    """ReportLab's canvas, keeping the record (`tags`) of the tagged PDF it draws."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.tags = Tags(self)
+
+    def beginText(self, x=0, y=0, direction=None):  # noqa: N802
+        return _LineEndText(self, x, y, direction=direction)
+
+    def drawText(self, aTextObject):  # noqa: N802, N803
+        self.tags.text_drawn(aTextObject)
+        return super().drawText(aTextObject)
+
+    def _addAnnotation(self, annotation, name=None, addtopage=1):  # noqa: N802
+        if not self._formData:
+            self.tags.annotation_added(annotation)
+        return super()._addAnnotation(annotation, name, addtopage)
+
+    def showPage(self):  # noqa: N802
+        self.tags.end_page()
+        with self._crop_marks_as_artifact():
+            return super().showPage()
+
+    @contextmanager
+    def _crop_marks_as_artifact(self):
+        """ReportLab draws crop marks inside showPage, with lines(): mark them as such."""
+        if not self._cropMarks:
+            yield
+            return
+        self._marks_pending = True
+        try:
+            yield
+        finally:
+            self._marks_pending = False
+
+    def lines(self, linelist):
+        if getattr(self, "_marks_pending", False):
+            self._code.append("/Artifact <</Type /Page>> BDC")
+            super().lines(linelist)
+            self._code.append(END)
+            return
+        super().lines(linelist)
+
+
+# --- the structure tree ----------------------------------------------------------------------------
+
+class _Written(PDFObject):
+    """An object whose bytes are composed here: a long brochure has tens of thousands of
+    structure elements, and ReportLab's general dictionaries format ten times slower."""
+
+    def __init__(self) -> None:
+        self.data = b""
+
+    def format(self, document) -> bytes:
+        return self.data
+
+
+def _number(document, obj) -> int:
+    """The object number ReportLab gave (or now gives) obj."""
+    return document.idToObjectNumberAndVersion[document.Reference(obj).name][0]
+
+
+def write_structure(canvas: BrochureCanvas, root: Element) -> None:
+    """The structure tree, its parent tree, and each page's and annotation's entries, as
+    objects of the document about to be saved. Every object is numbered first, then written
+    with the numbers it refers to."""
+    doc = canvas._doc
+    tags = canvas.tags
+    pages = doc.Pages.pages
+    page_numbers = [_number(doc, page) for page in pages]
+    annotations_of: dict[int, list[Annotation]] = {}
+    for note in tags.annotations:
+        annotations_of.setdefault(id(note.owner), []).append(note)
+
+    def has_content(element: Element) -> bool:
+        element.children = [child for child in element.children if has_content(child)]
+        return bool(element.children or tags.content.get(id(element)) or element.keep_empty
+                    or annotations_of.get(id(element)))
+
+    has_content(root)
+    order: list[Element] = []  # depth first, parents before children
+    stack = [root]
+    while stack:
+        element = stack.pop()
+        order.append(element)
+        stack.extend(reversed(element.children))
+    entries = {id(element): _Written() for element in order}
+    numbers = {key: _number(doc, entry) for key, entry in entries.items()}
+    links: list[tuple[Annotation, _Written, int]] = []  # a Link element per annotation
+    for element in order:
+        for note in annotations_of.get(id(element), []):
+            if element.role != "Link":
+                link = _Written()
+                links.append((note, link, _number(doc, link)))
+            else:
+                links.append((note, entries[id(element)], numbers[id(element)]))
+    link_of = {id(note): (link, number) for note, link, number in links}
+    tree_root = _Written()
+    root_number = _number(doc, tree_root)
+    parent_tree = _Written()
+    parents: dict[int, dict[int, int]] = {}  # page index → MCID → element number
+
+    def first_page(element: Element) -> int | None:
+        marks = tags.content.get(id(element))
+        if marks:
+            return marks[0][0]
+        for child in element.children:
+            found = first_page(child)
+            if found is not None:
+                return found
+        return None
+
+    parent_numbers = {id(child): numbers[id(element)]
+                      for element in order for child in element.children}
+    for element in order:
+        number = numbers[id(element)]
+        page = first_page(element)
+        kids = []
+        for on_page, mcid in tags.content.get(id(element), []):
+            kids.append(b"%d" % mcid if on_page == page else
+                        b"<< /Type /MCR /Pg %d 0 R /MCID %d >>" % (page_numbers[on_page - 1], mcid))
+            parents.setdefault(on_page - 1, {})[mcid] = number
+        kids += [b"%d 0 R" % numbers[id(child)] for child in element.children]
+        for note in annotations_of.get(id(element), []):
+            objr = b"<< /Type /OBJR /Obj %d 0 R /Pg %d 0 R >>" % (
+                _number(doc, note.annotation), page_numbers[note.page - 1])
+            link, link_number = link_of[id(note)]
+            if link_number == number:
+                kids.append(objr)
+            else:
+                kids.append(b"%d 0 R" % link_number)
+                link.data = (b"<< /Type /StructElem /S /Link /P %d 0 R /Pg %d 0 R /K [ %s ] >>"
+                             % (number, page_numbers[note.page - 1], objr))
+        fields = [b"/Type /StructElem /S /" + element.role.encode("ascii"),
+                  b"/P %d 0 R" % parent_numbers.get(id(element), root_number)]
+        if page is not None:
+            fields.append(b"/Pg %d 0 R" % page_numbers[page - 1])
+        if element.alt is not None:
+            fields.append(b"/Alt " + PDFString(element.alt).format(doc))
+        if element.attributes:
+            fields.append(b"/A << " + b" ".join(
+                b"/%s %s" % (name.encode("ascii"), b"%d" % value if isinstance(value, int)
+                             else b"/" + value.encode("ascii"))
+                for name, value in element.attributes.items()) + b" >>")
+        if kids:
+            fields.append(b"/K [ " + b" ".join(kids) + b" ]")
+        entries[id(element)].data = b"<< " + b" ".join(fields) + b" >>"
+
+    nums = []
+    for index, page in enumerate(pages):
+        page.__NoDefault__ = [*page.__NoDefault__, "StructParents", "Tabs"]
+        page.StructParents = index
+        page.Tabs = PDFName("S")
+        marks = parents.get(index, {})
+        nums.append(b"%d [ %s ]" % (index, b" ".join(b"%d 0 R" % marks[mcid]
+                                                     for mcid in sorted(marks))))
+    key = len(pages)
+    for note, _, link_number in links:
+        _set_annotation_entries(note.annotation, key)
+        nums.append(b"%d %d 0 R" % (key, link_number))
+        key += 1
+    parent_tree.data = b"<< /Nums [ " + b"\n".join(nums) + b" ] >>"
+    tree_root.data = (b"<< /Type /StructTreeRoot /K [ %d 0 R ] /ParentTree %d 0 R "
+                      b"/ParentTreeNextKey %d >>" % (numbers[id(root)], _number(doc, parent_tree),
+                                                     key))
+    canvas.setCatalogEntry("StructTreeRoot", tree_root)
+    canvas.setCatalogEntry("MarkInfo", PDFDictionary({"Marked": "true"}))
+
+
+def _set_annotation_entries(annotation, key: int) -> None:
+    """A link annotation's place in the parent tree (/StructParent) and, for a link to an
+    address, its description: the address (a link within the brochure is made with one)."""
+    if isinstance(annotation, PDFDictionary):  # made by linkURL (a paragraph's <a href>)
+        annotation["StructParent"] = key
+        action = annotation.dict.get("A")
+        if "Contents" not in annotation.dict and action is not None and "URI" in action.dict:
+            annotation["Contents"] = PDFString(action.dict["URI"].s)
+        return
+    # a LinkAnnotation (linkRect): its permitted keys are a class attribute
+    annotation.permitted = (*annotation.permitted, "StructParent")
+    annotation.otherkw["StructParent"] = key
+
+
+def ua_metadata(title: str, language: str) -> str:
+    """The XMP packet of a PDF/UA-1 file: its title and language, and the claim (pdfuaid)."""
+    from xml.sax.saxutils import escape
+
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
+        ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+        '  <rdf:Description rdf:about=""'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
+        ' xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">\n'
+        '   <dc:format>application/pdf</dc:format>\n'
+        f'   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(title)}</rdf:li>'
+        '</rdf:Alt></dc:title>\n'
+        f'   <dc:language><rdf:Bag><rdf:li>{escape(language)}</rdf:li></rdf:Bag></dc:language>\n'
+        '   <pdfuaid:part>1</pdfuaid:part>\n'
+        '  </rdf:Description>\n'
+        ' </rdf:RDF>\n'
+        '</x:xmpmeta>\n'
+        '<?xpacket end="w"?>')
+
+
+class _MetadataStream(PDFStream):
+    """The catalog's XMP packet, without a filter: PDF/A asks for that, and any tool can read
+    it. (ReportLab's streams take the document's compression, or write an empty /Filter.)"""
+
+    def format(self, document) -> bytes:
+        data = self.content
+        entries = PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML"),
+                                 "Length": len(data)})
+        return entries.format(document) + b"\nstream\n" + data + b"\nendstream\n"
+
+
+def metadata_stream(xmp: str) -> PDFStream:
+    return _MetadataStream(content=xmp.encode("utf-8"))
