@@ -19,8 +19,21 @@ brochure: $(STAMP)
 # is CPU-bound, so two cores take it from about 135 s to about 75 s. TEST_WORKERS=0 runs it
 # in one process.
 TEST_WORKERS ?= auto
-test: $(STAMP)
+test: $(STAMP) poppler-utils
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+
+# The tagging tests read each brochure's structure tree back with poppler's `pdfinfo
+# -struct-text` as well as with PDFium: Debian's poppler-utils, installed when it is missing.
+.PHONY: poppler-utils
+poppler-utils:
+	@command -v pdfinfo >/dev/null 2>&1 || { \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian's poppler-utils (pdfinfo) for the tagging tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				poppler-utils; \
+		else \
+			echo "make test needs pdfinfo: install your system's poppler-utils package"; exit 1; \
+		fi; }
 
 # The fuzz stage without its fixed count: fresh random examples for FUZZ_SECONDS per test
 # (damaged PDFs to check, impose and extract; damaged event files to validate; scripted SMTP

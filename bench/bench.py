@@ -9,7 +9,9 @@ the ratio between engines measured in the same run, on the same content. Measure
 - two builds of the ~500-page event at once: the best a layout split over both cores could
   do at ~1,000 pages, before joining its halves (the idea goal 1 suggests, bounded cheaply);
 - wall time, pages/s and peak memory (summed RSS of the process tree, bench/measure.py);
-- what `--help` and `validate` import (`python -X importtime`).
+- what `--help` and `validate` import (`python -X importtime`);
+- the mail batch (bench/mail_bench.py) and what tagging costs (bench/tagging_bench.py: the
+  same builds before tagging and now, validators apart).
 
 It prints one markdown table and a verdict per goal of the issue (1–4). BENCH_RUNS (default 5)
 sets the runs per row, BENCH_RUNS_LARGE (default 1) those at 5,000 pages.
@@ -320,6 +322,11 @@ def main() -> None:
 
     print()
     print("\n".join(mail_rows(RUNS)))
+    from tagging_bench import rows as tagging_rows
+
+    with tempfile.TemporaryDirectory() as folder:
+        print()
+        print("\n".join(tagging_rows(Path(folder), RUNS)))
 
 
 if __name__ == "__main__":

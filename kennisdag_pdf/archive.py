@@ -3,7 +3,7 @@
     archive/
       catalogue.sqlite                  every publication, its files and checksums, full text
       2011/kennisdag-2011/              version 1
-        kennisdag-2011-archive.pdf      PDF/A-3b carrying the published source
+        kennisdag-2011-archive.pdf      PDF/A-3a + PDF/UA-1 carrying the published source
         kennisdag-2011.yaml             the published source and its images
         assets/…
         SHA256SUMS                      `sha256sum -c SHA256SUMS` checks the folder by itself
@@ -281,7 +281,7 @@ def verify(root: Path, *, progress=None) -> tuple[list[Problem], list[Problem], 
     Returns (failures, notes, files checked). Notes are folders the catalogue does not know:
     left by an interrupted run, harmless, replaced when that publication is filed again.
     """
-    from .pdfa import validate
+    from .pdfa import claimed, validate
 
     with Catalogue(root, create=False) as catalogue:
         files = catalogue.files()
@@ -300,7 +300,7 @@ def verify(root: Path, *, progress=None) -> tuple[list[Problem], list[Problem], 
                 failures.append(Problem(record.path, f"changed: its SHA-256 is no longer "
                                                      f"{record.sha256[:16]}…"))
             elif record.path in pdfs:
-                failures += [Problem(record.path, f"not valid PDF/A-3b: {line}")
+                failures += [Problem(record.path, f"not valid {claimed(data)}: {line}")
                              for line in validate(data)]
         if progress:
             progress(done, len(files))

@@ -156,9 +156,10 @@ PageSize = Enum("PageSize", {name: name for name in TRIM_SIZES}, type=str)  # ty
 
 
 ProfileOption = Annotated[ProfileName, typer.Option(
-    "--profile", "-p", help="screen: RGB, live links, size budget. print: CMYK, bleed, "
-                            "crop marks, pages padded to a multiple of 4. archive: PDF/A-3b "
-                            "carrying its source, validated.",
+    "--profile", "-p", help="screen: RGB, live links, size budget, PDF/UA-1. print: CMYK, "
+                            "bleed, crop marks, pages padded to a multiple of 4. archive: "
+                            "PDF/A-3a and PDF/UA-1 carrying its source, validated. All "
+                            "three are tagged for screen readers.",
     case_sensitive=False)]
 PageSizeOption = Annotated[PageSize, typer.Option(
     "--page-size", help="Trim size of the pages.", case_sensitive=False)]
@@ -417,7 +418,7 @@ def archive(
             _say(f"{where}: already archived (version {entry.version}, {entry.archived_at}); "
                  f"nothing changed")
             return
-        _say(f"{where}/: {target.name} (PDF/A-3b, validated, {rendered.pages} pages, "
+        _say(f"{where}/: {target.name} (PDF/A-3a and PDF/UA-1, validated, {rendered.pages} pages, "
              f"{len(finished.pdf) / 1024:.0f} kB), {one_line(finished.source.name)} and its "
              f"{len(finished.source.assets)} images, SHA256SUMS; version {entry.version}, "
              f"{archived.seconds:.2f} s")

@@ -27,7 +27,8 @@ from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
 from reportlab.platypus import Flowable, Image, ListFlowable, Paragraph
 from reportlab.platypus.doctemplate import ActionFlowable
 from reportlab.platypus.flowables import BulletDrawer
-from reportlab.platypus.paragraph import cleanBlockQuotedText, textTransformFrags
+from reportlab.platypus.paragraph import (_SHYStr, _SplitWordHY, cleanBlockQuotedText,
+                                          textTransformFrags)
 from reportlab.platypus.paraparser import ParaParser
 
 ZERO_WIDTH_SPACE = "\u200b"
@@ -142,8 +143,11 @@ class Tagged:
         element = self.__dict__.get("element")
         if tags is None or element is None:
             return super().drawOn(canvas, x, y, _sW)
-        with tags.marked(element, self):
+        opened = tags.begin(element, self)
+        try:
             return super().drawOn(canvas, x, y, _sW)
+        finally:
+            tags.end(opened)
 
 
 class Picture(Tagged, Image):
@@ -213,6 +217,7 @@ class Para(Tagged, Paragraph):
             return self.width, self.height
         size = super().wrap(available_width, available_height)
         self._wrapped_at = available_width
+        _soft_break_hyphens(self)
         return size
 
     def split(self, available_width: float, available_height: float) -> list:
@@ -223,6 +228,39 @@ class Para(Tagged, Paragraph):
             for part in parts:
                 part.__dict__.setdefault("element", element)
         return parts
+
+
+SOFT_HYPHEN = "\u00ad"
+_HYPHENATED = (_SplitWordHY, _SHYStr)  # ReportLab's word heads that end in the hyphen it added
+
+
+def _soft_break_hyphens(para: Paragraph) -> None:
+    """The hyphen hyphenation adds at a line's end becomes a soft hyphen (U+00AD): the same
+    width, drawn the same, but text read from the page (by a screen reader, or copied) joins
+    the word again, as ISO 32000-1 §14.8.2.2.3 asks. A hyphen the word has of itself
+    ('T-Mobile' broken after 'T-') stays a hyphen."""
+    lines = getattr(getattr(para, "blPara", None), "lines", None)
+    if not lines:
+        return
+    if para.blPara.kind == 0:  # plain lines: (space, words); ReportLab types its added hyphen
+        for index, line in enumerate(lines):
+            words = line[1]
+            if words and isinstance(words[-1], _HYPHENATED) and words[-1].endswith("-"):
+                words = [*words[:-1], words[-1][:-1] + SOFT_HYPHEN]
+                lines[index] = (line[0], words)
+        return
+    # Lines of fragments (text with markup) keep no such type: a hyphen at a line's end was
+    # added when the word without it is in the paragraph and the word with it is not.
+    source = para.text  # the paragraph's markup: its words as written
+    for index, line in enumerate(lines[:-1]):
+        last = next((frag for frag in reversed(line.words) if frag.text), None)
+        if last is None or not last.text.endswith("-"):
+            continue
+        head = last.text.rsplit(" ", 1)[-1]
+        following = next((frag.text for frag in lines[index + 1].words if frag.text), "")
+        tail = following.split(" ", 1)[0]
+        if head[:-1] + tail in source and head + tail not in source:
+            last.text = last.text[:-1] + SOFT_HYPHEN
 
 
 def _cleaned(text: str) -> str:

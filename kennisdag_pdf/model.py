@@ -44,6 +44,10 @@ _BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\
 # A soft hyphen is a deliberate hyphenation hint, the only invisible format character we keep.
 SOFT_HYPHEN = "\u00ad"
 _ALLOWED_FORMAT = {SOFT_HYPHEN}
+# The object replacement character stands in for an embedded object (a picture pasted from a
+# word processor): a YAML file cannot carry the object, and a reader gets nothing from it
+# (PDFium does not even extract it).
+_PLACEHOLDER = "\ufffc"
 # What the message calls a character that has no name of its own.
 _UNNAMED = {"Cc": "control character", "Co": "private use character",
             "Cn": "unassigned character"}
@@ -54,13 +58,13 @@ def _bad_character(text: str, *, allow_newlines: bool) -> str | None:
     # character other than the space): str.isprintable() says so in C, character by
     # character in Python is only needed for the rest.
     plain = text.replace("\n", "").replace("\t", "") if allow_newlines else text
-    if plain.isprintable():
+    if plain.isprintable() and _PLACEHOLDER not in plain:
         return None
     for ch in text:
         if ch in "\n\t" and allow_newlines:
             continue
         cat = unicodedata.category(ch)
-        if ch in _BIDI or cat in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp") or (
+        if ch in _BIDI or ch == _PLACEHOLDER or cat in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp") or (
             cat == "Cf" and ch not in _ALLOWED_FORMAT
         ):
             name = unicodedata.name(ch, "") or _UNNAMED.get(cat, "unnamed character")

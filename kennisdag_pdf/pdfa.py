@@ -197,9 +197,26 @@ def validate(data: bytes) -> list[str]:
     PDF/A-3b by pikepdf's validator as then."""
     if claims_level_a(data):
         return accessible_violations(data)
+    return pdfa_violations(data)[1]
+
+
+def claimed(data: bytes) -> str:
+    """What an archive file claims to be, in words."""
+    return "PDF/A-3a and PDF/UA-1" if claims_level_a(data) else f"PDF/A-{FLAVOUR}"
+
+
+def pdfa_violations(data: bytes) -> tuple[str, list[str]]:
+    """The PDF/A verdict alone (the part it claims, by the validator that judges it) and
+    its findings: level A by page-validation, an archive filed as 3b by pikepdf's."""
+    if claims_level_a(data):
+        from .accessibility import validate_ua
+
+        return "PDF/A-3a approved by page-validation", [
+            f"{finding.rule}: {finding.message}" for finding in validate_ua(data, ("3a",))]
     import pikepdf.pdfa as pdfa
 
-    return violations(pdfa.validate_written(BytesIO(data), FLAVOUR))
+    return f"PDF/A-{FLAVOUR} approved by the validator", violations(
+        pdfa.validate_written(BytesIO(data), FLAVOUR))
 
 
 def claims_level_a(data: bytes) -> bool:

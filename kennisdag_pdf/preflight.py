@@ -638,13 +638,14 @@ def _damage_findings(damage: tuple[str, ...]) -> list[Finding]:
 
 
 def _pdfa_findings(data: bytes) -> list[Finding]:
-    """The archive's promise: approved by pikepdf's PDF/A validator (veraPDF's rules)."""
-    from .pdfa import FLAVOUR, validate
+    """The archive's promise: PDF/A-3a approved by page-validation (an archive filed before
+    the brochure was tagged: PDF/A-3b by pikepdf's validator, veraPDF's rules)."""
+    from .pdfa import pdfa_violations
 
-    problems = validate(data)
+    approved, problems = pdfa_violations(data)
     if problems:
         return [Finding("fail", "pdf/a", line) for line in problems]
-    return [Finding("info", "pdf/a", f"PDF/A-{FLAVOUR} approved by the validator")]
+    return [Finding("info", "pdf/a", approved)]
 
 
 def _tag_findings(pdf, data: bytes, rules: Profile, budget: Budget, *,
@@ -664,7 +665,7 @@ def _tag_findings(pdf, data: bytes, rules: Profile, budget: Budget, *,
                                                 "headings, tables, lists, figures and links "
                                                 "pass the Matterhorn checks"))
     if validate:
-        profiles = ("ua1", "3a") if rules.archival and level == "fail" else ("ua1",)
+        profiles = ("ua1",)  # an archive's PDF/A-3a is judged under "pdf/a"
         verdicts = validate_ua(data, profiles)
         findings += [Finding(level, "pdf/ua", f"{v.message} ({v.rule})") for v in verdicts]
         if not verdicts:

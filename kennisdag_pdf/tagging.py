@@ -74,27 +74,38 @@ class Tags:
     @contextmanager
     def marked(self, element: Element, flowable):
         """Everything `flowable` draws belongs to `element`."""
-        key = id(flowable)
-        if self._in_form() or key in self._drawing or self._in_declared():
-            yield
-            return
-        # A flowable drawn a second time (a repeated header row) repeats what a reader has
-        # heard. Marked on the flowable itself: ids of freed objects are reused.
-        if flowable.__dict__.get("_drawn_in") is self:
-            with self.artifact("Pagination"):
-                yield
-            return
-        flowable.__dict__["_drawn_in"] = self
-        self._drawing.add(key)
-        self._leave()
-        self._states.append(self._open_marked(element))
+        opened = self.begin(element, flowable)
         try:
             yield
         finally:
-            self._leave()
-            self._states.pop()
-            self._drawing.discard(key)
-            self._resume()
+            self.end(opened)
+
+    def begin(self, element: Element, flowable):
+        """What `flowable` draws from here to end() belongs to `element`; returns what end()
+        needs. (A pair of calls, not a context manager: it runs for every paragraph.)"""
+        if self._in_form() or id(flowable) in self._drawing or self._in_declared():
+            return None
+        # A flowable drawn a second time (a repeated header row) repeats what a reader has
+        # heard. Marked on the flowable itself: ids of freed objects are reused.
+        if flowable.__dict__.get("_drawn_in") is self:
+            self._open_artifact("Pagination", None)
+            return True
+        flowable.__dict__["_drawn_in"] = self
+        self._drawing.add(id(flowable))
+        self._leave()
+        self._states.append(self._open_marked(element))
+        return flowable
+
+    def end(self, opened) -> None:
+        if opened is None:
+            return
+        if opened is True:
+            self._close_artifact()
+            return
+        self._leave()
+        self._states.pop()
+        self._drawing.discard(id(opened))
+        self._resume()
 
     @contextmanager
     def artifact(self, kind: str, subtype: str | None = None):
@@ -102,17 +113,23 @@ class Tags:
         if self._in_form():
             yield
             return
+        self._open_artifact(kind, subtype)
+        try:
+            yield
+        finally:
+            self._close_artifact()
+
+    def _open_artifact(self, kind: str, subtype: str | None) -> None:
         properties = f"/Type /{kind}" + (f" /Subtype /{subtype}" if subtype else "")
         self._leave()
         state = _Declared(f"/Artifact <<{properties}>> BDC")
         self.canvas._code.append(state.properties)
         self._states.append(state)
-        try:
-            yield
-        finally:
-            self.canvas._code.append(END)
-            self._states.pop()
-            self._resume()
+
+    def _close_artifact(self) -> None:
+        self.canvas._code.append(END)
+        self._states.pop()
+        self._resume()
 
     def _in_form(self) -> bool:
         return bool(self.canvas._formData)

@@ -46,6 +46,7 @@ class _FirstSubset:
 class BrochureFont(TTFont):
     def __init__(self, name: str, filename: str) -> None:
         super().__init__(name, filename)
+        _repair_tail_metrics(self.face.hmetrics)
         self._widths: dict[tuple[str, float], float] = {}
         self._first_subset: WeakKeyDictionary = WeakKeyDictionary()  # PDF document → subset
 
@@ -78,6 +79,20 @@ class BrochureFont(TTFont):
         if first is None or first.assigned != len(assignments):
             self._first_subset[doc] = _FirstSubset(assignments)
         return chunks
+
+
+def _repair_tail_metrics(hmetrics: list) -> None:
+    """The glyphs past the font's last full metric share its advance width. ReportLab (5.1)
+    stores that width for them already scaled to thousandths of an em, and writes it so into
+    the subset's own metrics: the embedded program then disagrees with /Widths for such a
+    glyph (in Open Sans: І Ї Ӏ ӏ Ỉ Ị), which PDF/UA and PDF/A refuse. The advance in font
+    units is that of the last full metric, the last one read as a whole number."""
+    tail = next((index for index, (advance, _) in enumerate(hmetrics)
+                 if isinstance(advance, float)), None)
+    if not tail:
+        return
+    advance = hmetrics[tail - 1][0]
+    hmetrics[tail:] = [(advance, side) for _, side in hmetrics[tail:]]
 
 
 def to_unicode_cmap(name: str, subset: list[int]) -> str:

@@ -131,7 +131,7 @@ def test_url_max_length():
 
 @pytest.mark.parametrize("char", ["\u202e", "\u202d", "\u2066", "\u200f", "\u200b", "\u200d",
                                   "\ufeff", "\x00", "\x07", "\x1b", "\x85", "\u2028", "\u2029",
-                                  "\ue000", "\U000e0001"])
+                                  "\ue000", "\U000e0001", "\ufffc"])
 @pytest.mark.parametrize("where", [("event", "title"), ("event", "venue")])
 def test_plain_text_refuses_invisible_and_control_characters(char, where):
     error = only_error(with_(where, f"Social{char}media"))

@@ -1,4 +1,5 @@
-"""The archive profile: PDF/A-3b approved by pikepdf's validator, carrying its source."""
+"""The archive profile: PDF/A-3a and PDF/UA-1, approved by pikepdf's validator (as 3b) and
+page-validation (3a, ua1), carrying its source."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def test_the_validator_approves_both_archive_builds(archived):
     assert validate(archived.pdf) == []
     report = preflight(archived.pdf, profile="archive", name="x.pdf")
     assert report.passed, report.lines()
-    assert "PDF/A-3b approved by the validator" in "\n".join(report.lines())
+    assert "PDF/A-3a approved by page-validation" in "\n".join(report.lines())
+    assert "PDF/UA-1 approved by page-validation" in "\n".join(report.lines())
 
 
 def test_check_recognises_an_archive_file(archive_2011, print_2011):

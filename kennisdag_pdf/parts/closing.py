@@ -37,4 +37,5 @@ def photos_reference(loaded: LoadedEvent, ctx: Context, section: Element) -> lis
         lines.append(ctx.plain(text.printed_url(event.photos_url), "note", section.add("P")))
         return [qr_beside(ctx.theme, event.photos_url, lines, figure)]
     markup = text.link(note or event.photos_url, event.photos_url, ctx.theme.palette.link)
-    return [tagged(Para(markup, ctx.theme["note"]), section.add("P"))]
+    # The whole sentence is the link: its words are the Link's, with the annotation.
+    return [tagged(Para(markup, ctx.theme["note"]), section.add("P").add("Link"))]

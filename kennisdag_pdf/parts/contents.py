@@ -68,39 +68,51 @@ class ContentsLine(Para):
             # The number is placed after the title's text is written, so that it is read
             # after it (the callback comes while the title's text object is still open).
             end_x, end_y = self._title_end
-            self._place_number(canvas, (x + end_x, y + end_y), end_x)
+            origin, room = (x + end_x, y + end_y), self.line_width - end_x
+            leader = self.entry.level >= 1
+            self._place(canvas, "contents", origin, room,
+                        lambda form, style, page, room: _page_number(form, style, page, room,
+                                                                     leader=leader))
 
     def _entry_end(self, canvas, kind: str, label: str) -> None:
         # Called by the paragraph where the title's last line ends.
         self._title_end = canvas._curr_tx_info["cur_x"], canvas._curr_tx_info["cur_y"]
 
-    def _place_number(self, canvas, origin: tuple[float, float], end_x: float) -> None:
+    def _place(self, canvas, kind: str, origin: tuple[float, float], room: float,
+               write) -> None:
+        """A late form at the title's end: write(form, style, page, room) fills it once the
+        heading's page is known. One per entry: a reader finds each number after its title."""
         entry, style = self.entry, self.style
-        room = self.line_width - end_x
 
         def draw(form, pages) -> None:
-            _page_number(form, style, pages[entry.key], room, leader=entry.level >= 1)
+            write(form, style, pages[entry.key], room)
 
-        # One form per entry: a reader that extracts the text finds each number after its
-        # title.
-        canvas._doctemplate.late_form(canvas, f"contents-{entry.key}", origin,
+        canvas._doctemplate.late_form(canvas, f"{kind}-{entry.key}", origin,
                                       (0, -style.fontSize, room, style.leading), draw)
 
 
 def contents_lines(entries: list[OutlineEntry], ctx: Context, toc: Element) -> list[ContentsLine]:
-    """One line per entry, each a TOCI of the contents' TOC."""
+    """One line per entry, each a TOCI of the contents' TOC; where it can be clicked, the
+    entry's words are its Link (TOCI > Link), which holds the link annotation too."""
     theme = ctx.theme
     styles = [theme["toc0"], theme["toc1"]]
     linked = not ctx.profile.strip_annotations
-    return [tagged(ContentsLine(entry, theme["toc0_first"] if number == 0 and entry.level == 0
-                                else styles[min(entry.level, 1)], theme.page.text_width,
-                                linked=linked),
-                   toc.add("TOCI"))
-            for number, entry in enumerate(entries)]
+    lines = []
+    for number, entry in enumerate(entries):
+        line = ContentsLine(entry, theme["toc0_first"] if number == 0 and entry.level == 0
+                            else styles[min(entry.level, 1)], theme.page.text_width,
+                            linked=linked)
+        item = toc.add("TOCI")
+        lines.append(tagged(line, item.add("Link") if linked else item))
+    return lines
 
 
 def _page_number(canvas, style, page: int, room: float, *, leader: bool) -> None:
-    """Right-aligned in the room after the title, with a dot leader for sections."""
+    """Right-aligned in the room after the title, with a dot leader for sections. (The leader
+    is read with the entry: marked as an artifact it would be an artifact inside tagged
+    content, and drawn as a text of its own it would move the number by a pixel's fraction.
+    An ActualText read as the number alone puts PDFium's character boxes in the form's own
+    space.)"""
     number = str(page)
     width = stringWidth(number, style.fontName, style.fontSize)
     dot = stringWidth(LEADER, style.fontName, style.fontSize)

@@ -1,0 +1,138 @@
+"""Issue 16: what tagging costs. The same builds before tagging (BENCH_BASELINE, the commit
+before it by default) and now, in the same run, taking turns; the validators' time and memory
+apart, since the issue measures tagging with validation excluded.
+
+The baseline is the committed tree of that revision (`git archive`), run from its own folder
+so that it imports its own package. Both are given the same event files: the 2011 event and
+the ~1,000-page synthetic one, without `cover_image_alt` (a field the baseline does not know;
+the current code then draws the cover picture as decoration and warns, which costs nothing).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import tarfile
+import time
+from io import BytesIO
+from pathlib import Path
+
+import synthetic
+import yaml
+from measure import Job, measure
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = os.environ.get("BENCH_BASELINE", "b158165")  # the last commit before tagging
+LIMIT = 0.20  # tagging may add at most a fifth to a build's time, validation excluded
+CLI_CODE = "from kennisdag_pdf.cli import main; main()"
+
+
+def baseline_tree(folder: Path) -> Path:
+    """The committed files of BASELINE, compiled as `make bench` compiles the current ones."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", BASELINE], check=True,
+                             capture_output=True).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(folder / "kennisdag_pdf")],
+                   check=True)
+    return folder
+
+
+def events(folder: Path) -> dict[str, tuple[Path, list[str]]]:
+    """label → (event file, build options): the 2011 brochure and the ~1,000-page event."""
+    day = yaml.safe_load((ROOT / "data" / "kennisdag-2011.yaml").read_text(encoding="utf-8"))
+    day["event"].pop("cover_image_alt", None)
+    made = {}
+    for label, k, options in (("2011, screen A5", 1, []),
+                              ("~1,000 pages, screen A4", 128,
+                               ["--page-size", "a4", "--max-size", "1000MB"])):
+        event_folder = folder / f"k{k}"
+        path = synthetic.write_event(event_folder, k)
+        path.write_text(yaml.safe_dump(synthetic.multiply(day, k), allow_unicode=True,
+                                       sort_keys=False, width=100), encoding="utf-8")
+        made[label] = (path, options)
+    return made
+
+
+def _build(tree: Path | None, event: Path, options: list[str], pdf: Path) -> Job:
+    command = [sys.executable, "-c", CLI_CODE, "-q", "build", str(event), *options,
+               "-o", str(pdf)]
+    if tree is None:
+        return Job(command, output=pdf)
+    # From its own folder, so that its package is the one imported.
+    return Job(["sh", "-c", f"cd {shlex.quote(str(tree))} && PYTHONPATH=. exec "
+                            f"{shlex.join(command)}"], output=pdf)
+
+
+def _validator_job(pdf: Path) -> Job:
+    code = ("import sys; from kennisdag_pdf.accessibility import validate_ua; "
+            "sys.exit(bool(validate_ua(open(sys.argv[1], 'rb').read())))")
+    return Job([sys.executable, "-c", code, str(pdf)])
+
+
+def _in_process_seconds(what, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        what()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def rows(tmp: Path, runs: int) -> list[str]:
+    base = baseline_tree(tmp / "baseline")
+    jobs: dict[tuple[str, str], Job] = {}
+    for label, (event, options) in events(tmp / "events").items():
+        jobs[(label, "before")] = _build(base, event, options, tmp / f"before-{event.stem}.pdf")
+        jobs[(label, "tagged")] = _build(None, event, options, tmp / f"tagged-{event.stem}.pdf")
+    samples = measure(jobs, runs, ROOT)
+    validator = measure({label: _validator_job(jobs[(label, "tagged")].output)
+                         for label, _ in jobs if _ == "tagged"}, runs, ROOT)
+    lines = [f"Tagging (issue 16): builds before it ({BASELINE}) and now, same event files, "
+             f"medians of {runs} whole-process runs taking turns; a screen build now includes "
+             "page-validation's PDF/UA-1 verdict, timed on its own below and taken out.",
+             "",
+             "| build | before s | tagged s | page-validation alone s | tagged − validation s "
+             "| tagging adds | before MB | tagged MB | page-validation alone MB | before kB "
+             "| tagged kB |",
+             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    verdicts = []
+    from kennisdag_pdf.accessibility import check_tags
+
+    import pikepdf
+
+    checker = {}
+    for label in dict.fromkeys(label for label, _ in jobs):
+        before, tagged, alone = samples[(label, "before")], samples[(label, "tagged")], \
+            validator[label]
+        # The validator's own process includes an interpreter start (~0.1 s) that the build
+        # does not pay twice: taken out of what is subtracted.
+        start_up = _in_process_seconds(lambda: subprocess.run(
+            [sys.executable, "-c", "pass"], check=True), 3)
+        work = max(0.0, alone.seconds - start_up)
+        net = tagged.seconds - work
+        added = net / before.seconds - 1
+        sizes = [jobs[(label, which)].output.stat().st_size / 1024
+                 for which in ("before", "tagged")]
+        lines.append(f"| {label} | {before.seconds:.3f} | {tagged.seconds:.3f} | {work:.3f} | "
+                     f"{net:.3f} | {added:+.0%} | {before.peak_mb:,.0f} | {tagged.peak_mb:,.0f} "
+                     f"| {alone.peak_mb:,.0f} | {sizes[0]:,.0f} | {sizes[1]:,.0f} |")
+        verdicts.append(f"- {label}: tagging adds {added:+.0%} to the build, validation "
+                        f"excluded ({'pass' if added <= LIMIT else 'FAIL'}: at most "
+                        f"+{LIMIT:.0%}).")
+        pdf = pikepdf.open(jobs[(label, "tagged")].output)
+        checker[label] = _in_process_seconds(lambda: check_tags(pdf), 1)
+    lines += ["", *verdicts,
+              "- Our own tag checker (tests and `check`, not builds): " + ", ".join(
+                  f"{label} {seconds:.2f} s" for label, seconds in checker.items()) + "."]
+    return lines
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        print("\n".join(rows(Path(folder), int(os.environ.get("BENCH_RUNS", "3")))))

@@ -1,0 +1,352 @@
+"""Issue 16's proof on real builds: every brochure is tagged throughout, its tree reads back in
+PDFium and in poppler as the brochure reads on paper, and the checker is not blind to a
+broken copy of it.
+
+test_accessibility.py proves the checker and page-validation on a page made by hand; here the
+same judges, and two independent readers of the structure tree, look at what `build` makes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import datetime as dt
+import io
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+
+import pikepdf
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+import pytest
+from broken_tags import MUTATIONS, NothingToBreak, broken
+from conftest import loose_pattern, squash, text_blocks
+from test_seed_coverage import seed_units
+
+from kennisdag_pdf.accessibility import check_tags, validate_ua
+from kennisdag_pdf.finish import finish
+from kennisdag_pdf.loader import load
+from kennisdag_pdf.new import create
+from kennisdag_pdf.render import render
+
+# screen_2011, the finished 2011 screen brochure, is the mail tests' session fixture: one
+# build for both.
+pytest_plugins = ["mail_fixtures"]
+
+# (data file, profile) → the session fixture that builds it as `build` does
+BUILDS = {("kennisdag-2011", "screen"): "screen_2011", ("kennisdag-2011", "print"): "print_2011",
+          ("kennisdag-2011", "archive"): "archive_2011", ("example-en", "screen"): "screen_en",
+          ("example-en", "print"): "print_en", ("example-en", "archive"): "archive_en"}
+# What page-validation judges a product by: an archive is PDF/A-3a as well.
+JUDGED_AS = {"screen": ("ua1",), "print": ("ua1",), "archive": ("ua1", "3a")}
+
+
+def tag_findings(data: bytes) -> list:
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return check_tags(pdf)
+
+
+# --- 1. every build passes both judges --------------------------------------------------------
+
+@pytest.mark.parametrize("data_file, profile", sorted(BUILDS), ids=lambda v: v)
+def test_every_build_is_tagged_throughout_and_approved(request, data_file, profile):
+    built = request.getfixturevalue(BUILDS[data_file, profile])
+    assert built.result.untagged_text == ()  # strict mode: nothing artifacted undeclared
+    assert tag_findings(built.pdf) == []
+    assert validate_ua(built.pdf, JUDGED_AS[profile]) == []
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_a_new_event_is_tagged_throughout_and_approved(tmp_path, language):
+    folder = tmp_path / "Kennisdag Zomer 2026"
+    create(folder, language, today=dt.date(2026, 6, 12))
+    loaded = load(folder / "event.yaml")
+    rendered = render(loaded)
+    finished = finish(rendered, loaded, name="event.pdf")
+    assert rendered.untagged_text == ()
+    assert tag_findings(finished.pdf) == []
+    assert validate_ua(finished.pdf) == []
+
+
+def test_glyphs_past_the_last_long_metric_are_approved(tmp_path, monkeypatch):
+    """Found by test_properties' hunt (agenda title 'Ỉ'): a Ukrainian or Vietnamese capital in
+    a heading is enough."""
+    import yaml
+
+    from test_properties import minimal_event
+
+    monkeypatch.chdir(tmp_path)
+    event = minimal_event()
+    event["agenda"][0]["title"] = "І Ї Ӏ ӏ Ỉ Ị"
+    (tmp_path / "event.yaml").write_text(yaml.safe_dump(event, allow_unicode=True),
+                                         encoding="utf-8")
+    rendered = render(load("event.yaml"))
+    assert validate_ua(rendered.pdf) == []
+
+
+# --- 3. the tree as PDFium reads it ------------------------------------------------------------
+
+@dataclass
+class Node:
+    role: str
+    page: int
+    alt: str = ""
+    mcids: list[int] = field(default_factory=list)
+    kids: list["Node"] = field(default_factory=list)
+
+
+def _utf16(function, element) -> str:
+    size = function(element, None, 0)
+    if size <= 2:
+        return ""
+    buffer = ctypes.create_string_buffer(size)
+    function(element, buffer, size)
+    return buffer.raw[:size - 2].decode("utf-16-le")
+
+
+def _pdfium_node(element, page: int) -> Node:
+    node = Node(_utf16(pdfium_c.FPDF_StructElement_GetType, element), page,
+                _utf16(pdfium_c.FPDF_StructElement_GetAltText, element),
+                [pdfium_c.FPDF_StructElement_GetMarkedContentIdAtIndex(element, i)
+                 for i in range(pdfium_c.FPDF_StructElement_GetMarkedContentIdCount(element))])
+    for i in range(pdfium_c.FPDF_StructElement_CountChildren(element)):
+        kid = pdfium_c.FPDF_StructElement_GetChildAtIndex(element, i)
+        if kid:
+            node.kids.append(_pdfium_node(kid, page))
+    return node
+
+
+def pdfium_trees(data: bytes) -> list[Node]:
+    """Each page's structure tree as PDFium builds it (FPDF_StructTree_GetForPage): the
+    elements with content on that page and their ancestors, in the tree's order."""
+    document = pdfium.PdfDocument(data)
+    try:
+        out = []
+        for number, page in enumerate(document, 1):
+            tree = pdfium_c.FPDF_StructTree_GetForPage(page.raw)
+            try:
+                for i in range(pdfium_c.FPDF_StructTree_CountChildren(tree)):
+                    out.append(_pdfium_node(pdfium_c.FPDF_StructTree_GetChildAtIndex(tree, i),
+                                            number))
+            finally:
+                pdfium_c.FPDF_StructTree_Close(tree)
+            page.close()
+        return out
+    finally:
+        document.close()
+
+
+def in_order(nodes: list[Node]):
+    for node in nodes:
+        yield node
+        yield from in_order(node.kids)
+
+
+@pytest.fixture(scope="module")
+def pdfium_2011(screen_2011) -> list[Node]:
+    return list(in_order(pdfium_trees(screen_2011.pdf)))
+
+
+EXPECTED_ROLES = {"Document", "Sect", "H1", "H2", "P", "TOC", "TOCI", "Table", "TR", "TH", "TD",
+                  "L", "LI", "Lbl", "LBody", "Figure", "Link"}
+
+
+def test_pdfium_finds_every_kind_of_element(pdfium_2011):
+    roles = {node.role for node in pdfium_2011}
+    assert EXPECTED_ROLES - {"Link"} <= roles, EXPECTED_ROLES - roles
+    assert roles <= EXPECTED_ROLES  # nothing a reader would not know
+
+
+def test_pdfium_finds_each_contents_link_with_its_words(pdfium_2011):
+    entries = [node for node in pdfium_2011 if node.role == "TOCI"]
+    links = [kid for entry in entries for kid in entry.kids if kid.role == "Link"]
+    assert len(entries) == 17 and len(links) == len(entries)
+    assert all(link.mcids for link in links)
+
+
+def test_pdfium_finds_every_figure_with_its_alt(pdfium_2011):
+    figures = [node for node in pdfium_2011 if node.role == "Figure"]
+    assert [node.alt for node in figures] == [
+        "Tekstballonnen in allerlei grootten, met dunne lijnen verbonden tot netwerken, op een "
+        "donkerblauwe achtergrond.", "Mediaan Automatisering", "ICTloket.nl"]
+    assert all(node.page == 1 and node.mcids for node in figures)
+
+
+def test_pdfium_finds_the_photos_with_their_alt(screen_en):
+    figures = [node for node in in_order(pdfium_trees(screen_en.pdf)) if node.role == "Figure"]
+    assert len(figures) == 4  # two logos, two photos
+    assert all(node.alt.strip() and node.mcids for node in figures)
+
+
+def heading_levels(nodes: list[Node]) -> list[int]:
+    return [int(node.role[1:]) for node in nodes if re.fullmatch(r"H[1-6]", node.role)]
+
+
+def skipped_levels(levels: list[int]) -> list[tuple[int, int]]:
+    """(level, next level) wherever a heading goes more than one level deeper; a first
+    heading counts as coming after a level 0."""
+    return [(a, b) for a, b in zip([0] + levels, levels) if b > a + 1]
+
+
+def test_pdfium_reads_headings_that_never_skip_a_level(pdfium_2011):
+    levels = heading_levels(pdfium_2011)
+    assert len(levels) >= 17 and levels[0] == 1 and 2 in levels
+    assert skipped_levels(levels) == []
+    assert skipped_levels([1, 3]) == [(1, 3)] and skipped_levels([2]) == [(0, 2)]
+
+
+# --- 4. the tree as poppler reads it -----------------------------------------------------------
+
+@dataclass
+class PopplerElement:
+    role: str
+    texts: list[str] = field(default_factory=list)  # its own marked content, in order
+    kids: list["PopplerElement"] = field(default_factory=list)
+
+    def text(self) -> str:
+        """Everything read inside it, each piece of marked content on a line of its own."""
+        return "\n".join(self.texts + [kid.text() for kid in self.kids if kid.text()])
+
+
+POPPLER_ELEMENT = re.compile(r"(?P<role>[A-Za-z][\w-]*)(?: \((?:block|inline)\))?:?")
+
+
+def poppler_tree(path) -> PopplerElement:
+    """The structure tree that `pdfinfo -struct-text` prints, read back: two spaces of indent
+    per level; an element's name, its attributes (a line each, led by '/'), the text of
+    each marked content in quotes, an annotation as 'Object n g'."""
+    pdfinfo = shutil.which("pdfinfo")
+    if pdfinfo is None:
+        pytest.fail("pdfinfo is missing: install poppler-utils (`make test` does so when run "
+                    "as root on Debian)")
+    done = subprocess.run([pdfinfo, "-struct-text", str(path)], capture_output=True,
+                          timeout=60, check=True)
+    root = PopplerElement("(root)")
+    stack: list[tuple[int, PopplerElement]] = [(-1, root)]
+    for line in done.stdout.decode("utf-8").splitlines():
+        stripped = line.lstrip(" ")
+        depth = (len(line) - len(stripped)) // 2
+        if stripped.startswith("/") or stripped.startswith("Object "):
+            continue
+        while stack[-1][0] >= depth:
+            stack.pop()
+        parent = stack[-1][1]
+        if stripped.startswith('"') and stripped.endswith('"') and len(stripped) >= 2:
+            parent.texts.append(stripped[1:-1])
+            continue
+        match = POPPLER_ELEMENT.fullmatch(stripped)
+        assert match, f"pdfinfo printed a line this test cannot read: {line!r}"
+        element = PopplerElement(match["role"])
+        parent.kids.append(element)
+        stack.append((depth, element))
+    return root
+
+
+def walk(element: PopplerElement):
+    yield element
+    for kid in element.kids:
+        yield from walk(kid)
+
+
+@pytest.fixture(scope="module")
+def poppler_2011(screen_2011) -> PopplerElement:
+    return poppler_tree(screen_2011.path)
+
+
+def test_poppler_finds_every_kind_of_element(poppler_2011):
+    roles = {element.role for element in walk(poppler_2011)} - {"(root)"}
+    assert roles == EXPECTED_ROLES
+    [document] = poppler_2011.kids
+    assert document.role == "Document"
+    assert heading_levels([Node(e.role, 0) for e in walk(poppler_2011)])[:3] == [1, 1, 1]
+
+
+def test_poppler_reads_each_contents_entry_as_title_then_page(poppler_2011):
+    entries = [e.text() for e in walk(poppler_2011) if e.role == "TOCI"]
+    assert len(entries) == 17
+    assert "Deelnemers 4" in entries and "Opening 3" in entries and "Colofon 17" in entries
+    for entry in entries:
+        assert re.fullmatch(r"\D.*\S \d+", entry), entry
+
+
+def tree_text(root: PopplerElement) -> str:
+    """The text read in tree order, without the contents (as test_seed_coverage reads the
+    pages without the contents page): squashed as page text is, with a soft hyphen (U+00AD,
+    a word divided at a line end in tagged PDF) standing where PDFium reports one."""
+    def pieces(element: PopplerElement):
+        if element.role == "TOC":
+            return
+        yield from element.texts
+        for kid in element.kids:
+            yield from pieces(kid)
+    return squash("\n".join(pieces(root))).replace("\u00ad", "\ufffe")
+
+
+def seed_missing(yaml_text: str, text: str) -> tuple[int, list[str]]:
+    """test_seed_coverage's measure on any text: seed sentences not found after the one
+    before them."""
+    position, missing = 0, []
+    units = seed_units(yaml_text)
+    for unit in units:
+        match = loose_pattern(unit).search(text, position)
+        if match:
+            position = match.end()
+        else:
+            missing.append(unit)
+    return len(units), missing
+
+
+def test_poppler_reads_every_seed_sentence_in_order(screen_2011, poppler_2011):
+    yaml_text = screen_2011.loaded.source_bytes.decode("utf-8")
+    total, missing = seed_missing(yaml_text, tree_text(poppler_2011))
+    assert total > 200
+    assert missing == [], f"{len(missing)} of {total} seed sentences missing or out of order"
+
+
+def test_the_seed_measure_of_the_tree_can_fail(screen_2011, poppler_2011):
+    """Drop one sentence from the text read in tree order: the measure above names it."""
+    yaml_text = screen_2011.loaded.source_bytes.decode("utf-8")
+    sentence = "Feit blijft: authenticiteit staat voorop."
+    dropped = loose_pattern(sentence).sub("", tree_text(poppler_2011))
+    assert seed_missing(yaml_text, dropped)[1] == [sentence]
+
+
+def test_poppler_reads_a_space_at_every_line_end(screen_2011, poppler_2011):
+    """Each pair of words around a line end without a hyphen, on the body pages as PDFium
+    lays them out, is read with a space between them; elements are joined by a line
+    break here, so a pair can only fail inside one piece of marked content."""
+    read = " ".join(" ".join(piece for e in walk(poppler_2011) for piece in e.texts).split())
+    pairs = []
+    for block in text_blocks(screen_2011.pdf)[2:-1]:  # no cover, contents or colophon
+        lines = [line.strip() for line in re.split(r"\r?\n", block) if line.strip()]
+        for before, after in zip(lines, lines[1:]):
+            if not re.search(r"[-\x02\ufffe–—]$", before):  # a word's end, not a hyphen's
+                # (PDFium may keep a divided word on one line, its hyphen as U+0002)
+                pairs.append(f"{before.split()[-1].split(chr(2))[-1]} "
+                             f"{after.split()[0].split(chr(2))[0]}")
+    assert len(pairs) > 150, len(pairs)
+    assert [pair for pair in pairs if pair not in read] == []
+    assert "donderdag 7" in pairs  # the opening's first line end
+
+
+# --- 5. the checker is not blind on real builds ------------------------------------------------
+
+@pytest.mark.parametrize("fixture", ["screen_2011", "archive_2011"])
+def test_every_applicable_mutation_of_a_build_is_caught(request, fixture):
+    """Each broken copy of a real build: our checker names its rule; page-validation's catch
+    is recorded: all but the unreferenced MCID (as on the hand-made sample)."""
+    data = request.getfixturevalue(fixture).pdf
+    applied, missed_by_validator = [], set()
+    for name, (_, rule) in sorted(MUTATIONS.items()):
+        try:
+            copy = broken(data, name)
+        except NothingToBreak:
+            continue
+        applied.append(name)
+        found = tag_findings(copy)
+        assert rule in {f.rule for f in found}, (name, found)
+        if not validate_ua(copy):
+            missed_by_validator.add(name)
+    assert applied == sorted(MUTATIONS)  # a brochure has something of each kind to break
+    assert missed_by_validator <= {"orphan_mcid"}
