@@ -344,9 +344,10 @@ def write_structure(canvas: BrochureCanvas, root: Element) -> None:
                 kids.append(objr)
             else:
                 kids.append(b"%d 0 R" % link_number)
-                link.data = (b"<< /Type /StructElem /S /Link /P %d 0 R /Pg %d 0 R /K [ %s ] >>"
+                link.data = (b"<< /S /Link /P %d 0 R /Pg %d 0 R /K [ %s ] >>"
                              % (number, page_numbers[note.page - 1], objr))
-        fields = [b"/Type /StructElem /S /" + element.role.encode("ascii"),
+        # (no /Type: it is optional, and a long brochure has tens of thousands of elements)
+        fields = [b"/S /" + element.role.encode("ascii"),
                   b"/P %d 0 R" % parent_numbers.get(id(element), root_number)]
         if page is not None:
             fields.append(b"/Pg %d 0 R" % page_numbers[page - 1])
