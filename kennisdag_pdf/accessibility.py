@@ -96,7 +96,7 @@ class _Findings:
                 out.append(TagFinding(rule, message))
                 continue
             count = self._counts[key]
-            where = f"page{'s' if len(pages) > 1 else ''} {_pages(pages)}"
+            where = f"page{'s' if len(pages) > 1 else ''} {pdfin.page_runs(pages, MAX_PAGES_NAMED)}"
             times = f" ({count:,} times)" if count > 1 else ""
             out.append(TagFinding(rule, f"{where}: {message}{times}"))
         return out
@@ -643,8 +643,10 @@ def validate_ua(data: bytes, profiles: tuple[str, ...] = ("ua1",)) -> list[TagFi
 # page-validation 0.11 follows some chains of objects (an outline's /Next, measured) by
 # recursion whatever its reference-depth limit says: a 20,000-entry outline overflows an 8 MB
 # stack and kills the process (SIGSEGV), so it runs on a thread with a stack that holds far
-# more. Its depth limit is raised from 256 because the 1,892-page event of `make bench` has
-# an outline 1,694 entries long.
+# more. Its depth limit is raised from 256 to 4,096 and no further: along such a chain it
+# also takes memory in the square of its length (an outline of 8,300 entries: 660 MB, 16,000:
+# 2.2 GB, measured), so the brochure's own outline never has more than a hundred or so
+# entries in one row (parts/theses.py groups the theses of a long event).
 VALIDATOR_STACK = 256 * 1024 * 1024
 VALIDATOR_REFERENCE_DEPTH = 4096
 # and its table limit from 1,024 rows: the participant list is one table of up to 20,000 rows
@@ -809,16 +811,3 @@ def _what(exc: BaseException) -> str:
     if isinstance(exc, (Unexpected, pikepdf.PdfError)):
         return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
     return f"it holds a value of an unexpected kind ({type(exc).__name__})"
-
-
-def _pages(numbers: list[int]) -> str:
-    """[1, 2, 3, 7] → '1–3, 7', at most MAX_PAGES_NAMED runs then '…'."""
-    runs, start = [], None
-    for i, n in enumerate(numbers):
-        if start is None:
-            start = n
-        if i + 1 == len(numbers) or numbers[i + 1] != n + 1:
-            runs.append(f"{start}–{n}" if n != start else f"{n}")
-            start = None
-    shown = ", ".join(runs[:MAX_PAGES_NAMED])
-    return shown + (", …" if len(runs) > MAX_PAGES_NAMED else "")

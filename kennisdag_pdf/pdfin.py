@@ -123,6 +123,20 @@ def repairs(pdf: pikepdf.Pdf, since: int = 0) -> list[str]:
     return out
 
 
+def page_runs(numbers: list[int], most: int | None = None) -> str:
+    """[1, 2, 3, 7] → '1–3, 7': pages named in runs, at most `most` runs and then '…'."""
+    runs, start = [], None
+    for index, number in enumerate(numbers):
+        if start is None:
+            start = number
+        if index + 1 == len(numbers) or numbers[index + 1] != number + 1:
+            runs.append(f"{start}–{number}" if number != start else f"{number}")
+            start = None
+    if most is not None and len(runs) > most:
+        return ", ".join(runs[:most]) + ", …"
+    return ", ".join(runs)
+
+
 def damage_summary(found: list[str], limit: int = 3) -> str:
     shown = "; ".join(found[:limit])
     more = f" (and {len(found) - limit} more damaged places)" if len(found) > limit else ""

@@ -525,7 +525,7 @@ def _page_findings(sizes: tuple[tuple[float, float], ...], rules: Profile) -> li
            if abs(s[0] - w) > SIZE_TOLERANCE_MM or abs(s[1] - h) > SIZE_TOLERANCE_MM]
     text = f"{count} page{'s' if count > 1 else ''}, {w:g} × {h:g} mm{_size_name(w, h)}"
     if odd:
-        findings.append(Finding("fail", "pages", f"{text}; pages of another size: {_list(odd)}"))
+        findings.append(Finding("fail", "pages", f"{text}; pages of another size: {pdfin.page_runs(odd)}"))
     else:
         findings.append(Finding("info", "pages", f"{text}, all the same size"))
     multiple = rules.page_multiple
@@ -546,14 +546,14 @@ def _box_findings(boxes: tuple[_PageBoxes, ...], rules: Profile, bleed: float, *
     if not rules.bleed:
         has_bleed = [page.number for page in with_both if page.bleed != page.trim]
         if has_bleed:
-            return [Finding("fail", "boxes", f"bleed on pages {_list(has_bleed)}: a screen PDF "
+            return [Finding("fail", "boxes", f"bleed on pages {pdfin.page_runs(has_bleed)}: a screen PDF "
                                              f"shows the trimmed page only")]
         return [Finding("info", "boxes", "trimmed pages, no bleed")]
     findings = []
     for key, missing in (("TrimBox", [page.number for page in boxes if page.trim is None]),
                          ("BleedBox", [page.number for page in boxes if page.bleed is None])):
         if missing:
-            findings.append(Finding("fail", "boxes", f"{key} missing on pages {_list(missing)}"))
+            findings.append(Finding("fail", "boxes", f"{key} missing on pages {pdfin.page_runs(missing)}"))
     wrong_bleed, no_room = [], []
     for page in with_both:
         trim, media = page.trim, page.media
@@ -565,10 +565,10 @@ def _box_findings(boxes: tuple[_PageBoxes, ...], rules: Profile, bleed: float, *
             no_room.append(page.number)
     if wrong_bleed:
         findings.append(Finding("fail", "boxes", f"bleed is not {to_mm(bleed):.1f} mm on every "
-                                                 f"side on pages {_list(wrong_bleed)}"))
+                                                 f"side on pages {pdfin.page_runs(wrong_bleed)}"))
     if no_room:
         findings.append(Finding("fail", "boxes", f"no room for crop marks outside the bleed on "
-                                                 f"pages {_list(no_room)}"))
+                                                 f"pages {pdfin.page_runs(no_room)}"))
     if not findings and not damaged:
         first = boxes[0]
         border = first.trim[0] - first.media[0]
@@ -606,7 +606,7 @@ def _image_findings(uses: tuple[ImageUse, ...], rules: Profile) -> list[Finding]
         return [Finding("info", "images", "none")]
     findings = []
     for use in uses:
-        where = f"page{'s' if len(use.pages) > 1 else ''} {_list(list(use.pages))}"
+        where = f"page{'s' if len(use.pages) > 1 else ''} {pdfin.page_runs(list(use.pages))}"
         text = (f"{use.name}: {use.pixels[0]} × {use.pixels[1]} {use.colour_space}, "
                 f"{use.dpi:.0f} dpi, {human_size(use.bytes)} ({where})")
         # The same limits the build applies to the event's images (profiles.py).
@@ -680,15 +680,3 @@ def _multiply(m: tuple, n: tuple) -> tuple:
     a2, b2, c2, d2, e2, f2 = n
     return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
             e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
-
-
-def _list(numbers: list[int]) -> str:
-    """[1, 2, 3, 7] → '1–3, 7'."""
-    out, start = [], None
-    for i, n in enumerate(numbers):
-        if start is None:
-            start = n
-        if i + 1 == len(numbers) or numbers[i + 1] != n + 1:
-            out.append(f"{start}–{n}" if n != start else f"{n}")
-            start = None
-    return ", ".join(out)

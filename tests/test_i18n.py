@@ -46,7 +46,7 @@ def test_placeholders_are_the_same_in_every_language(code):
 def test_templates_with_placeholders_format():
     # A placeholder typo such as {venu} would raise KeyError here.
     values = dict(date="d", venue="v", city="c", title="t", names="n", url="u", version="1",
-                  page=1, pages=2, number=3)
+                  page=1, pages=2, number=3, first=1, last=100)
     for lang in LANGUAGES.values():
         for key, template in lang.labels.items():
             assert "{" not in template.format(**values), key

@@ -42,7 +42,12 @@ def body_text(pdf: bytes) -> str:
 
 
 def coverage(yaml_text: str, pdf: bytes) -> tuple[int, list[str]]:
-    text = body_text(pdf)
+    return seed_missing(yaml_text, body_text(pdf))
+
+
+def seed_missing(yaml_text: str, text: str) -> tuple[int, list[str]]:
+    """The seed's sentences (units) of the event file, and those not found in text after
+    the one before them."""
     position, missing = 0, []
     units = seed_units(yaml_text)
     for unit in units:

@@ -22,7 +22,7 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from broken_tags import MUTATIONS, NothingToBreak, broken
 from conftest import loose_pattern, squash, text_blocks
-from test_seed_coverage import seed_units
+from test_seed_coverage import seed_missing
 
 from kennisdag_pdf.accessibility import check_tags, validate_ua
 from kennisdag_pdf.finish import finish
@@ -283,20 +283,6 @@ def tree_text(root: PopplerElement) -> str:
     return squash("\n".join(pieces(root))).replace("\u00ad", "\ufffe")
 
 
-def seed_missing(yaml_text: str, text: str) -> tuple[int, list[str]]:
-    """test_seed_coverage's measure on any text: seed sentences not found after the one
-    before them."""
-    position, missing = 0, []
-    units = seed_units(yaml_text)
-    for unit in units:
-        match = loose_pattern(unit).search(text, position)
-        if match:
-            position = match.end()
-        else:
-            missing.append(unit)
-    return len(units), missing
-
-
 def test_poppler_reads_every_seed_sentence_in_order(screen_2011, poppler_2011):
     yaml_text = screen_2011.loaded.source_bytes.decode("utf-8")
     total, missing = seed_missing(yaml_text, tree_text(poppler_2011))
@@ -350,3 +336,30 @@ def test_every_applicable_mutation_of_a_build_is_caught(request, fixture):
             missed_by_validator.add(name)
     assert applied == sorted(MUTATIONS)  # a brochure has something of each kind to break
     assert missed_by_validator <= {"orphan_mcid"}
+
+
+def test_a_long_events_theses_are_grouped_in_the_outline(tmp_path):
+    """Hundreds of theses in one row of the outline would be unwieldy, and a row longer than
+    page-validation follows (it takes memory in the square of its length) could not be
+    judged: past a hundred, the theses sit in groups of a hundred."""
+    theses = "\n".join(f"  - statement: Stelling nummer {n} over sociale media.\n"
+                       f"    body: Ja." for n in range(1, 231))
+    event = tmp_path / "event.yaml"
+    event.write_text("event:\n  id: kd-lang\n  title: Lang\n  date: 2011-04-07\n  venue: Zaal\n"
+                     "  city: Utrecht\n  language: nl\n  organisers:\n    - name: Organisator\n"
+                     f"theses:\n{theses}\n", encoding="utf-8")
+    loaded = load(event)
+    finished = finish(render(loaded), loaded, name="event.pdf")
+    assert validate_ua(finished.pdf) == []
+    with pikepdf.open(io.BytesIO(finished.pdf)) as document:
+        def row(first):
+            while first is not None:
+                yield first
+                first = first.get("/Next")
+
+        top = {str(item.Title): item for item in row(document.Root.Outlines.First)}
+        groups = list(row(top["Stellingen"].First))
+        assert [str(g.Title) for g in groups] == ["Stellingen 1–100", "Stellingen 101–200",
+                                                   "Stellingen 201–230"]
+        assert [len(list(row(g.First))) for g in groups] == [100, 100, 30]
+        assert str(groups[2].First.Title).startswith("Stelling 201: ")

@@ -10,22 +10,35 @@ from ..flowables import BulletList, Heading, OutlineEntry, Signpost, tagged
 from .base import Context, part_heading
 
 
+# A long event's theses are grouped by a hundred in the outline ("Stellingen 101–200"): a
+# reader finds one among thousands in a few clicks, and no row of the outline is longer than
+# a validator can follow (accessibility.VALIDATOR_REFERENCE_DEPTH).
+OUTLINE_GROUP = 100
+
+
 def build(loaded: LoadedEvent, ctx: Context) -> list:
     story: list = []
+    total = len(loaded.day.theses)
     for number, thesis in enumerate(loaded.day.theses, start=1):
         if story:
             story.append(PageBreak())
-        story += thesis_chapter(number, thesis, ctx)
+        story += thesis_chapter(number, thesis, ctx, total=total)
     return story
 
 
-def thesis_chapter(number: int, thesis: Thesis, ctx: Context) -> list:
+def thesis_chapter(number: int, thesis: Thesis, ctx: Context, *, total: int = 1) -> list:
     """The label and the statement are one heading (H1): 'Stelling 1' alone says nothing."""
     theme = ctx.theme
     section = ctx.section()
     title = section.add("H1")
     label = ctx.lang["thesis"].format(number=number)
-    entries = (OutlineEntry(1, f"{label}: {thesis.statement}", f"thesis-{number}"),)
+    grouped = total > OUTLINE_GROUP
+    entries = (OutlineEntry(2 if grouped else 1, f"{label}: {thesis.statement}",
+                            f"thesis-{number}"),)
+    if grouped and (number - 1) % OUTLINE_GROUP == 0:
+        last = min(number + OUTLINE_GROUP - 1, total)
+        entries = (OutlineEntry(1, ctx.lang["theses_range"].format(first=number, last=last),
+                                f"theses-{number}-{last}", in_contents=False),) + entries
     if number == 1:  # the group entry that the theses nest under in contents and outline
         entries = (OutlineEntry(0, ctx.lang["theses"], "theses"),) + entries
     heading = tagged(Heading(label, theme["thesis_label"],
