@@ -220,6 +220,19 @@ class Para(Tagged, Paragraph):
         _soft_break_hyphens(self)
         return size
 
+    def drawOn(self, canvas, x, y, _sW=0):  # noqa: N802 (ReportLab's name)
+        # A paragraph with emphasis or a link is marked inside its text, run by run (a Span,
+        # a Link holding its words and its annotation); any other, around its drawing.
+        tags = getattr(canvas, "tags", None)
+        element = self.__dict__.get("element")
+        if tags is None or element is None or not _has_runs(self):
+            return super().drawOn(canvas, x, y, _sW)
+        opened = tags.begin_inline(element, self, self.style.fontName)
+        try:
+            return Paragraph.drawOn(self, canvas, x, y, _sW)
+        finally:
+            tags.end_inline(opened)
+
     def split(self, available_width: float, available_height: float) -> list:
         # Both halves of a paragraph broken over two pages are the same element.
         parts = super().split(available_width, available_height)
@@ -228,6 +241,16 @@ class Para(Tagged, Paragraph):
             for part in parts:
                 part.__dict__.setdefault("element", element)
         return parts
+
+
+def _has_runs(para: Paragraph) -> bool:
+    """Does the paragraph show a link, or words in another face than its own?"""
+    lines = getattr(getattr(para, "blPara", None), "lines", None)
+    if not lines or para.blPara.kind == 0:
+        return False
+    face = para.style.fontName
+    return any(getattr(frag, "link", None) or getattr(frag, "fontName", face) != face
+               for line in lines for frag in line.words)
 
 
 SOFT_HYPHEN = "\u00ad"

@@ -61,6 +61,10 @@ class Tags:
     def __init__(self, canvas: "BrochureCanvas") -> None:
         self.canvas = canvas
         self.content: dict[int, list[tuple[int, int]]] = {}  # id(element) → (page, mcid)
+        # id(element) → its inline children (a Span, a Link within a paragraph), each after
+        # the MCIDs of the element read before it: [(count of own MCIDs before it, child)]
+        self.inline_children: dict[int, list[tuple[int, Element]]] = {}
+        self.inline: InlineRun | None = None  # the paragraph being marked inside its text
         self.annotations: list[Annotation] = []
         self.untagged_text: list[str] = []
         self._next_mcid: dict[int, int] = {}
@@ -131,6 +135,39 @@ class Tags:
         self._states.pop()
         self._resume()
 
+    def begin_inline(self, element: Element, flowable, base_font: str):
+        """A paragraph with emphasis or links: its text is marked inside its text object, a
+        sequence per run (its own words, a Span, a Link), and whatever it draws around the
+        text (link underlines, backgrounds) is an artifact. Returns what end_inline needs."""
+        if self._in_form() or self._in_declared() or id(flowable) in self._drawing:
+            return None
+        if flowable.__dict__.get("_drawn_in") is self:
+            self._open_artifact("Pagination", None)
+            return True
+        flowable.__dict__["_drawn_in"] = self
+        self._drawing.add(id(flowable))
+        self.inline = InlineRun(self, element, base_font)
+        self._open_artifact("Layout", None)
+        return flowable
+
+    def end_inline(self, opened) -> None:
+        if opened is None:
+            return
+        if opened is not True:
+            self.inline = None
+            self._drawing.discard(id(opened))
+        self._close_artifact()
+
+    def inline_text(self, text_object: "PDFTextObject") -> None:
+        """The paragraph's text object, drawn: the artifact around it paused while its runs,
+        each a marked sequence inside BT … ET, are written."""
+        run = self.inline
+        code = self.canvas._code
+        code.append(END)
+        text_object._code = run.marked(text_object._code)
+        code.append(text_object.getCode())
+        code.append(self._states[-1].properties)
+
     def _in_form(self) -> bool:
         return bool(self.canvas._formData)
 
@@ -191,9 +228,105 @@ class Tags:
             self.untagged_text.append(f"page {self.canvas.getPageNumber()}: {shown[:80]}")
 
     def annotation_added(self, annotation) -> None:
+        if self.inline is not None:  # a link of the paragraph: its k-th run's Link
+            owner = self.inline.link_for_annotation()
+            self.annotations.append(Annotation(owner, self.canvas.getPageNumber(), annotation))
+            return
         owner = next((state.element for state in reversed(self._states)
                       if isinstance(state, _Marked)), None)
         self.annotations.append(Annotation(owner, self.canvas.getPageNumber(), annotation))
+
+
+class InlineRun:
+    """What one paragraph's text object shows, run by run: which code entries are emphasis
+    (another face than the paragraph's) or a link's (ReportLab's `_linkRecord` events)."""
+
+    def __init__(self, tags: Tags, element: Element, base_font: str) -> None:
+        self.tags = tags
+        self.element = element
+        self.base_font = base_font
+        self.emphasis: set[int] = set()  # indices of code entries in another face
+        self.links: list[tuple[int, int, object]] = []  # (first, end, key) code entries
+        self._open: dict[object, int] = {}
+        # A link's element, one per link however many lines it runs over; and per run (a
+        # line's part of a link, in order) its element, as ReportLab makes an annotation per run.
+        self.link_elements: dict[object, Element] = {}
+        self.run_links: list[Element] = []
+        self._placed: set[int] = set()
+        self._annotations = 0
+        self.text_object = None
+
+    def shown(self, text_object, index: int) -> None:
+        if text_object._fontname != self.base_font:
+            self.emphasis.add(index)
+
+    def link_record(self, text_object):
+        def record(key, event) -> None:
+            # 'start' comes just after the first linked fragment was written, 'end' before
+            # the first one after the link.
+            if event == "start":
+                self._open[key] = len(text_object._code) - 1
+                self.run_links.append(self.link_elements.setdefault(key, Element("Link")))
+            elif key in self._open:
+                self.links.append((self._open.pop(key), len(text_object._code), key))
+        return record
+
+    def link_for_annotation(self) -> Element | None:
+        index = self._annotations
+        self._annotations += 1
+        return self.run_links[index] if index < len(self.run_links) else self.element
+
+    def marked(self, code: list[str]) -> list[str]:
+        """The text object's code with a marked sequence per run, inside BT … ET."""
+        for key, first in self._open.items():  # a link still open at the end of the text
+            self.links.append((first, len(code), key))
+        self._open.clear()
+        link_at: dict[int, object] = {}
+        for first, end, key in self.links:
+            for index in range(first, end):
+                link_at[index] = key
+        owners = []
+        for index in range(1, len(code)):
+            if index in link_at:
+                owners.append(("link", link_at[index]))
+            elif index in self.emphasis:
+                owners.append(("span", None))
+            else:
+                owners.append(("text", None))
+        out = [code[0]]
+        tags, page = self.tags, self.tags.canvas.getPageNumber()
+        current = None
+        for index, owner in enumerate(owners, start=1):
+            if owner != current:
+                if current is not None:
+                    out.append(END)
+                current = owner
+                kind, number = owner
+                if kind == "text":
+                    element = self.element
+                elif kind == "span":
+                    element = self._child(Element("Span"))
+                else:
+                    element = self._child(self.link_elements.setdefault(number, Element("Link")))
+                mcid = tags._next_mcid.get(page, 0)
+                tags._next_mcid[page] = mcid + 1
+                tags.content.setdefault(id(element), []).append((page, mcid))
+                out.append(f"/{element.role} <</MCID {mcid}>> BDC")
+            out.append(code[index])
+        if current is not None:
+            out.append(END)
+        return out
+
+    def _child(self, child: Element) -> Element:
+        """An inline child of the paragraph, read after the paragraph's words so far (a link
+        that runs over two lines is one child, where it begins)."""
+        if id(child) in self._placed:
+            return child
+        self._placed.add(id(child))
+        child.parent = self.element
+        own = len(self.tags.content.get(id(self.element), []))
+        self.tags.inline_children.setdefault(id(self.element), []).append((own, child))
+        return child
 
 
 class _LineEndText(PDFTextObject):
@@ -203,12 +336,16 @@ class _LineEndText(PDFTextObject):
 
     _last_text = ""
 
+    _inline: InlineRun | None = None
+
     def _textOut(self, text, TStar=0):  # noqa: N802, N803 (ReportLab's names)
         if text:
             self._last_text = text
         if TStar and not self._last_text.endswith((" ", "-", "\u00ad", "\u2010", "\u2013")):
             text += " "
             self._last_text = " "
+        if self._inline is not None and text.strip():
+            self._inline.shown(self, len(self._code))
         return super()._textOut(text, TStar)
 
 
@@ -220,9 +357,18 @@ class BrochureCanvas(Canvas):
         self.tags = Tags(self)
 
     def beginText(self, x=0, y=0, direction=None):  # noqa: N802
-        return _LineEndText(self, x, y, direction=direction)
+        text = _LineEndText(self, x, y, direction=direction)
+        run = self.tags.inline
+        if run is not None and run.text_object is None:
+            run.text_object = text
+            text._inline = run
+            text._linkRecord = run.link_record(text)
+        return text
 
     def drawText(self, aTextObject):  # noqa: N802, N803
+        run = self.tags.inline
+        if run is not None and run.text_object is aTextObject:
+            return self.tags.inline_text(aTextObject)
         self.tags.text_drawn(aTextObject)
         return super().drawText(aTextObject)
 
@@ -290,7 +436,11 @@ def write_structure(canvas: BrochureCanvas, root: Element) -> None:
     def has_content(element: Element) -> bool:
         element.children = [child for child in element.children if has_content(child)]
         return bool(element.children or tags.content.get(id(element)) or element.keep_empty
-                    or annotations_of.get(id(element)))
+                    or annotations_of.get(id(element)) or tags.inline_children.get(id(element)))
+
+    def children_of(element: Element) -> list[Element]:
+        return [child for _, child in tags.inline_children.get(id(element), [])] + \
+            element.children
 
     has_content(root)
     order: list[Element] = []  # depth first, parents before children
@@ -298,7 +448,7 @@ def write_structure(canvas: BrochureCanvas, root: Element) -> None:
     while stack:
         element = stack.pop()
         order.append(element)
-        stack.extend(reversed(element.children))
+        stack.extend(reversed(children_of(element)))
     entries = {id(element): _Written() for element in order}
     numbers = {key: _number(doc, entry) for key, entry in entries.items()}
     links: list[tuple[Annotation, _Written, int]] = []  # a Link element per annotation
@@ -326,15 +476,21 @@ def write_structure(canvas: BrochureCanvas, root: Element) -> None:
         return None
 
     parent_numbers = {id(child): numbers[id(element)]
-                      for element in order for child in element.children}
+                      for element in order for child in children_of(element)}
     for element in order:
         number = numbers[id(element)]
         page = first_page(element)
         kids = []
-        for on_page, mcid in tags.content.get(id(element), []):
+        inline = tags.inline_children.get(id(element), [])
+        waiting = 0  # inline children stand among the element's own words, where they were
+        for own, (on_page, mcid) in enumerate(tags.content.get(id(element), [])):
+            while waiting < len(inline) and inline[waiting][0] <= own:
+                kids.append(b"%d 0 R" % numbers[id(inline[waiting][1])])
+                waiting += 1
             kids.append(b"%d" % mcid if on_page == page else
                         b"<< /Type /MCR /Pg %d 0 R /MCID %d >>" % (page_numbers[on_page - 1], mcid))
             parents.setdefault(on_page - 1, {})[mcid] = number
+        kids += [b"%d 0 R" % numbers[id(child)] for _, child in inline[waiting:]]
         kids += [b"%d 0 R" % numbers[id(child)] for child in element.children]
         for note in annotations_of.get(id(element), []):
             objr = b"<< /Type /OBJR /Obj %d 0 R /Pg %d 0 R >>" % (

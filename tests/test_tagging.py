@@ -363,3 +363,45 @@ def test_a_long_events_theses_are_grouped_in_the_outline(tmp_path):
                                                    "Stellingen 201–230"]
         assert [len(list(row(g.First))) for g in groups] == [100, 100, 30]
         assert str(groups[2].First.Title).startswith("Stelling 201: ")
+
+
+def test_emphasis_and_links_in_a_paragraph_are_spans_and_links_with_their_words(tmp_path):
+    """Inside a paragraph: emphasis is a Span, a link a Link holding its words and its
+    annotations (one Link for a link that runs over two lines, with an annotation per line),
+    in reading order among the paragraph's own words."""
+    event = tmp_path / "event.yaml"
+    event.write_text(
+        "event:\n  id: kd-link\n  title: Links\n  date: 2011-04-07\n  venue: Zaal\n"
+        "  city: Utrecht\n  language: en\n  organisers:\n    - name: Organiser\n"
+        'lead: "Read *this emphasis* and then [a rather long link text that will certainly '
+        'wrap over the end of the line onto the next one](https://example.org/long) and more '
+        '**strong** words after it."\n', encoding="utf-8")
+    loaded = load(event)
+    rendered = render(loaded)
+    finished = finish(rendered, loaded, name="event.pdf")
+    assert rendered.untagged_text == ()
+    assert tag_findings(finished.pdf) == [] and validate_ua(finished.pdf) == []
+    with pikepdf.open(io.BytesIO(finished.pdf)) as document:
+        def kids(element):
+            found = element.get("/K")
+            return list(found) if isinstance(found, pikepdf.Array) else [found]
+
+        def walk(element):
+            yield element
+            for kid in kids(element):
+                if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                    yield from walk(kid)
+
+        paragraphs = [e for e in walk(document.Root.StructTreeRoot.K[0])
+                      if e.S == "/P" and any(isinstance(k, pikepdf.Dictionary) and
+                                             k.get("/S") == "/Link" for k in kids(e))]
+        assert len(paragraphs) == 1
+        shape = [str(k.S) if isinstance(k, pikepdf.Dictionary) else "mcid"
+                 for k in kids(paragraphs[0])]
+        assert shape[:4] == ["mcid", "/Span", "mcid", "/Link"] and shape.count("/Span") == 2
+        link = next(k for k in kids(paragraphs[0])
+                    if isinstance(k, pikepdf.Dictionary) and k.get("/S") == "/Link")
+        objrs = [k for k in kids(link) if isinstance(k, pikepdf.Dictionary)]
+        words = [k for k in kids(link) if not isinstance(k, pikepdf.Dictionary)]
+        assert len(objrs) == 2 and all(o.Type == "/OBJR" for o in objrs) and len(words) == 2
+        assert {str(o.Obj.Contents) for o in objrs} == {"https://example.org/long"}
