@@ -87,6 +87,15 @@ class Tags:
     def begin(self, element: Element, flowable):
         """What `flowable` draws from here to end() belongs to `element`; returns what end()
         needs. (A pair of calls, not a context manager: it runs for every paragraph.)"""
+        claimed = self._claim(flowable)
+        if claimed is flowable:
+            self._leave()
+            self._states.append(self._open_marked(element))
+        return claimed
+
+    def _claim(self, flowable):
+        """None: not marked here (inside a form, an artifact, or its own drawing); True: a
+        repeat, drawn as an artifact (opened now); the flowable: its first drawing."""
         if self._in_form() or id(flowable) in self._drawing or self._in_declared():
             return None
         # A flowable drawn a second time (a repeated header row) repeats what a reader has
@@ -96,8 +105,6 @@ class Tags:
             return True
         flowable.__dict__["_drawn_in"] = self
         self._drawing.add(id(flowable))
-        self._leave()
-        self._states.append(self._open_marked(element))
         return flowable
 
     def end(self, opened) -> None:
@@ -139,16 +146,11 @@ class Tags:
         """A paragraph with emphasis or links: its text is marked inside its text object, a
         sequence per run (its own words, a Span, a Link), and whatever it draws around the
         text (link underlines, backgrounds) is an artifact. Returns what end_inline needs."""
-        if self._in_form() or self._in_declared() or id(flowable) in self._drawing:
-            return None
-        if flowable.__dict__.get("_drawn_in") is self:
-            self._open_artifact("Pagination", None)
-            return True
-        flowable.__dict__["_drawn_in"] = self
-        self._drawing.add(id(flowable))
-        self.inline = InlineRun(self, element, base_font)
-        self._open_artifact("Layout", None)
-        return flowable
+        claimed = self._claim(flowable)
+        if claimed is flowable:
+            self.inline = InlineRun(self, element, base_font)
+            self._open_artifact("Layout", None)
+        return claimed
 
     def end_inline(self, opened) -> None:
         if opened is None:
