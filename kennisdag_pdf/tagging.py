@@ -289,7 +289,9 @@ class InlineRun:
                 link_at[index] = key
         owners = []
         for index in range(1, len(code)):
-            if index in link_at:
+            if owners and not _SHOWS_TEXT.search(code[index]):
+                owners.append(owners[-1])  # a font, a move, an empty line end: no run of its own
+            elif index in link_at:
                 owners.append(("link", link_at[index]))
             elif index in self.emphasis:
                 owners.append(("span", None))
