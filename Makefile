@@ -20,7 +20,7 @@ brochure: $(STAMP)
 # in one process.
 TEST_WORKERS ?= auto
 test: $(STAMP) poppler-utils
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	KENNISDAG_SAME_EXAMPLES=1 $(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # The tagging tests read each brochure's structure tree back with poppler's `pdfinfo
 # -struct-text` as well as with PDFium: Debian's poppler-utils, installed when it is missing.
