@@ -113,7 +113,7 @@ def check_tags(pdf: pikepdf.Pdf, budget: Budget | None = None) -> list[TagFindin
         _document(pdf, found)
         root = pdf.Root.get("/StructTreeRoot")
     except pdfin.MALFORMED as exc:
-        found.add("damage", f"the document catalog cannot be read: {_what(exc)}")
+        found.add("damage", f"the document catalog cannot be read: {pdfin.described(exc)}")
         return found.result()
     if root is None:
         found.add("01-005", "not tagged: the file has no structure tree, so a screen reader "
@@ -210,7 +210,7 @@ class _Tree:
         try:
             action()
         except pdfin.MALFORMED as exc:
-            self.found.add("damage", f"{where} cannot be read: {_what(exc)}")
+            self.found.add("damage", f"{where} cannot be read: {pdfin.described(exc)}")
             return False
         return True
 
@@ -805,9 +805,3 @@ def _listed(kids: list[str], allowed: set[str], has_content: bool) -> str:
     if has_content:
         parts.append("content of its own")
     return " and ".join(parts)
-
-
-def _what(exc: BaseException) -> str:
-    if isinstance(exc, (Unexpected, pikepdf.PdfError)):
-        return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-    return f"it holds a value of an unexpected kind ({type(exc).__name__})"

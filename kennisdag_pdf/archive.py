@@ -299,9 +299,10 @@ def verify(root: Path, *, progress=None) -> tuple[list[Problem], list[Problem], 
             if data is None:
                 failures.append(Problem(record.path, f"changed: its SHA-256 is no longer "
                                                      f"{record.sha256[:16]}…"))
-            elif record.path in pdfs:
-                failures += [Problem(record.path, f"not valid {claimed(data)}: {line}")
-                             for line in validate(data)]
+            elif record.path in pdfs and (problems := validate(data)):
+                standard = claimed(data)
+                failures += [Problem(record.path, f"not valid {standard}: {line}")
+                             for line in problems]
         if progress:
             progress(done, len(files))
     return failures, _unknown_folders(root, folders), len(files)

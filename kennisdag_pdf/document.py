@@ -85,7 +85,6 @@ class BrochureTemplate(BaseDocTemplate):
         self.cover_art = cover_art  # a Placement drawn full-bleed across the top of the cover
         self.cover_figure = cover_figure  # its element in the structure tree
         self.structure = structure  # the root (Document) of the structure tree
-        self.title = title
         self.progress = progress  # called (pages done) after every page
         self.pages = 0
         self.padding = 0  # blank pages added to fill the last sheet

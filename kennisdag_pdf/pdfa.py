@@ -113,12 +113,12 @@ def _refuse(name: str, problems: list[str]) -> None:
                                  f"  FAIL ({len(problems)} PDF/A problems)"])
 
 
-def accessible_violations(data: bytes) -> list[str]:
-    """page-validation's findings on the final bytes as PDF/A-3a and PDF/UA-1, a line per
-    rule (the first place it failed)."""
+def accessible_violations(data: bytes, profiles: tuple[str, ...] = ACCESSIBLE) -> list[str]:
+    """page-validation's findings on the bytes (as PDF/A-3a and PDF/UA-1 unless profiles say
+    otherwise), a line per rule (the first place it failed)."""
     from .accessibility import validate_ua
 
-    return [f"{finding.rule}: {finding.message}" for finding in validate_ua(data, ACCESSIBLE)]
+    return [f"{finding.rule}: {finding.message}" for finding in validate_ua(data, profiles)]
 
 
 _UA_NAMESPACES = (' xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/"'
@@ -197,7 +197,7 @@ def validate(data: bytes) -> list[str]:
     PDF/A-3b by pikepdf's validator as then."""
     if claims_level_a(data):
         return accessible_violations(data)
-    return pdfa_violations(data)[1]
+    return _pikepdf_violations(data)
 
 
 def claimed(data: bytes) -> str:
@@ -209,14 +209,14 @@ def pdfa_violations(data: bytes) -> tuple[str, list[str]]:
     """The PDF/A verdict alone (the part it claims, by the validator that judges it) and
     its findings: level A by page-validation, an archive filed as 3b by pikepdf's."""
     if claims_level_a(data):
-        from .accessibility import validate_ua
+        return "PDF/A-3a approved by page-validation", accessible_violations(data, ("3a",))
+    return f"PDF/A-{FLAVOUR} approved by the validator", _pikepdf_violations(data)
 
-        return "PDF/A-3a approved by page-validation", [
-            f"{finding.rule}: {finding.message}" for finding in validate_ua(data, ("3a",))]
+
+def _pikepdf_violations(data: bytes) -> list[str]:
     import pikepdf.pdfa as pdfa
 
-    return f"PDF/A-{FLAVOUR} approved by the validator", violations(
-        pdfa.validate_written(BytesIO(data), FLAVOUR))
+    return violations(pdfa.validate_written(BytesIO(data), FLAVOUR))
 
 
 def claims_level_a(data: bytes) -> bool:
@@ -224,9 +224,7 @@ def claims_level_a(data: bytes) -> bool:
     import pikepdf
 
     with pikepdf.open(BytesIO(data)) as document:
-        metadata = document.Root.get("/Metadata")
-        return metadata is not None and \
-            b"<pdfaid:conformance>A</pdfaid:conformance>" in metadata.read_bytes()
+        return b"<pdfaid:conformance>A</pdfaid:conformance>" in _packet(document)
 
 
 def violations(report) -> list[str]:
@@ -247,8 +245,13 @@ def violations(report) -> list[str]:
 
 def claims_pdfa(document) -> bool:
     """Does an open pikepdf document claim PDF/A conformance in its XMP packet?"""
+    return b"pdfaid:part" in _packet(document)
+
+
+def _packet(document) -> bytes:
+    """The document's XMP packet, or nothing."""
     metadata = document.Root.get("/Metadata")
-    return metadata is not None and b"pdfaid:part" in metadata.read_bytes()
+    return metadata.read_bytes() if metadata is not None else b""
 
 
 def embedded_source(data: bytes) -> Published:

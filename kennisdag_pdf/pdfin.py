@@ -268,7 +268,7 @@ def scan(pdf: pikepdf.Pdf, budget: Budget) -> list[str]:
         try:
             visit(page_streams(page.obj), page.obj.get("/Resources"), 0)
         except MALFORMED as exc:
-            found.append(f"page {number}: {_described(exc)}")
+            found.append(f"page {number}: {described(exc)}")
         except RecursionError:
             raise TooComplex(f"forms nested more than {budget.depth} deep") from None
         else:
@@ -369,7 +369,8 @@ def array(value, what: str) -> list:
     raise Unexpected(f"its {what} is not a list")
 
 
-def _described(exc: BaseException) -> str:
+def described(exc: BaseException) -> str:
+    """What went wrong reading a value, in one line for a damage finding."""
     if isinstance(exc, (Unexpected, pikepdf.PdfError)):
         return _short(exc)
     return f"it holds a value of an unexpected kind ({type(exc).__name__}: {_short(exc)[:120]})"

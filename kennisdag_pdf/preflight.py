@@ -110,7 +110,8 @@ def preflight(data: bytes, *, profile: str, name: str, size_budget: int | None =
 
     validate_pdfa=False skips the validators outside this module (pikepdf's PDF/A,
     page-validation's PDF/UA-1 and PDF/A-3a), for a build that has just run them itself; the
-    tag checks of a profile with `accessibility` (accessibility.check_tags) always run.
+    tag checks of a profile with `accessibility` (accessibility.check_tags) run where the
+    drawing is read (read_content).
 
     A damaged file (qpdf repaired it, or a page's drawing cannot be read) fails under "file",
     saying where. budget bounds the reading of drawing operators (pdfin.Budget: operations,
@@ -651,9 +652,9 @@ def _pdfa_findings(data: bytes) -> list[Finding]:
 def _tag_findings(pdf, data: bytes, rules: Profile, budget: Budget, *,
                   validate: bool, read_tags: bool) -> list[Finding]:
     """Tagged PDF/UA-1: our own Matterhorn checks (read_tags: they read every page's marked
-    content, as `check` does), then page-validation's verdict (ua1; an archive's 3a too).
-    Under "advised" a problem only warns."""
-    from .accessibility import check_tags, validate_ua
+    content, as `check` does), then page-validation's PDF/UA-1 verdict (an archive's PDF/A-3a
+    is judged under "pdf/a"). Under "advised" a problem only warns."""
+    from .accessibility import VALIDATOR_PROFILES, check_tags, validate_ua
 
     level = "fail" if rules.accessibility == "required" else "warn"
     problems = check_tags(pdf, budget) if read_tags else []
@@ -665,12 +666,11 @@ def _tag_findings(pdf, data: bytes, rules: Profile, budget: Budget, *,
                                                 "headings, tables, lists, figures and links "
                                                 "pass the Matterhorn checks"))
     if validate:
-        profiles = ("ua1",)  # an archive's PDF/A-3a is judged under "pdf/a"
-        verdicts = validate_ua(data, profiles)
+        verdicts = validate_ua(data, ("ua1",))
         findings += [Finding(level, "pdf/ua", f"{v.message} ({v.rule})") for v in verdicts]
         if not verdicts:
-            names = " and ".join({"ua1": "PDF/UA-1", "3a": "PDF/A-3a"}[p] for p in profiles)
-            findings.append(Finding("info", "pdf/ua", f"{names} approved by page-validation"))
+            findings.append(Finding("info", "pdf/ua", f"{VALIDATOR_PROFILES['ua1']} approved "
+                                                      f"by page-validation"))
     return findings
 
 

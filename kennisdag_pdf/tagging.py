@@ -29,7 +29,7 @@ from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFObject, PDFStrea
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.pdfgen.textobject import PDFTextObject
 
-from .flowables import Element
+from .flowables import SOFT_HYPHEN, Element
 
 PAGE_ARTIFACT = "/Artifact <</Type /Layout>> BDC"
 END = "EMC"
@@ -37,10 +37,9 @@ END = "EMC"
 _SHOWS_TEXT = re.compile(r"(\((?:[^)\\]|\\.)+\)|<[0-9A-Fa-f]+>)\s*(Tj|'|\")|\[[^\]]*[(<][^\]]*\]\s*TJ")
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Marked:
     element: Element
-    mcid: int
 
 
 @dataclass(frozen=True)
@@ -177,12 +176,17 @@ class Tags:
         return any(isinstance(state, _Declared) for state in self._states)
 
     def _open_marked(self, element: Element) -> _Marked:
+        self.canvas._code.append(self.mark(element))
+        return _Marked(element)
+
+    def mark(self, element: Element) -> str:
+        """The operator that begins a new marked sequence of element: the page's next MCID,
+        recorded as the element's."""
         page = self.canvas.getPageNumber()
         mcid = self._next_mcid.get(page, 0)
         self._next_mcid[page] = mcid + 1
         self.content.setdefault(id(element), []).append((page, mcid))
-        self.canvas._code.append(f"/{element.role} <</MCID {mcid}>> BDC")
-        return _Marked(element, mcid)
+        return f"/{element.role} <</MCID {mcid}>> BDC"
 
     def _leave(self) -> None:
         """Close the sequence in progress before another one begins."""
@@ -232,10 +236,9 @@ class Tags:
     def annotation_added(self, annotation) -> None:
         if self.inline is not None:  # a link of the paragraph: its k-th run's Link
             owner = self.inline.link_for_annotation()
-            self.annotations.append(Annotation(owner, self.canvas.getPageNumber(), annotation))
-            return
-        owner = next((state.element for state in reversed(self._states)
-                      if isinstance(state, _Marked)), None)
+        else:
+            owner = next((state.element for state in reversed(self._states)
+                          if isinstance(state, _Marked)), None)
         self.annotations.append(Annotation(owner, self.canvas.getPageNumber(), annotation))
 
 
@@ -298,24 +301,20 @@ class InlineRun:
             else:
                 owners.append(("text", None))
         out = [code[0]]
-        tags, page = self.tags, self.tags.canvas.getPageNumber()
         current = None
         for index, owner in enumerate(owners, start=1):
             if owner != current:
                 if current is not None:
                     out.append(END)
                 current = owner
-                kind, number = owner
+                kind, key = owner
                 if kind == "text":
                     element = self.element
                 elif kind == "span":
                     element = self._child(Element("Span"))
                 else:
-                    element = self._child(self.link_elements.setdefault(number, Element("Link")))
-                mcid = tags._next_mcid.get(page, 0)
-                tags._next_mcid[page] = mcid + 1
-                tags.content.setdefault(id(element), []).append((page, mcid))
-                out.append(f"/{element.role} <</MCID {mcid}>> BDC")
+                    element = self._child(self.link_elements.setdefault(key, Element("Link")))
+                out.append(self.tags.mark(element))
             out.append(code[index])
         if current is not None:
             out.append(END)
@@ -339,13 +338,12 @@ class _LineEndText(PDFTextObject):
     otherwise run together. The space is drawn after the line's last glyph: nothing shows."""
 
     _last_text = ""
-
     _inline: InlineRun | None = None
 
     def _textOut(self, text, TStar=0):  # noqa: N802, N803 (ReportLab's names)
         if text:
             self._last_text = text
-        if TStar and not self._last_text.endswith((" ", "-", "\u00ad", "\u2010", "\u2013")):
+        if TStar and not self._last_text.endswith((" ", "-", SOFT_HYPHEN, "\u2010", "\u2013")):
             text += " "
             self._last_text = " "
         if self._inline is not None and text.strip():
@@ -381,25 +379,19 @@ class BrochureCanvas(Canvas):
             self.tags.annotation_added(annotation)
         return super()._addAnnotation(annotation, name, addtopage)
 
+    _in_show_page = False
+
     def showPage(self):  # noqa: N802
         self.tags.end_page()
-        with self._crop_marks_as_artifact():
-            return super().showPage()
-
-    @contextmanager
-    def _crop_marks_as_artifact(self):
-        """ReportLab draws crop marks inside showPage, with lines(): mark them as such."""
-        if not self._cropMarks:
-            yield
-            return
-        self._marks_pending = True
+        self._in_show_page = True
         try:
-            yield
+            return super().showPage()
         finally:
-            self._marks_pending = False
+            self._in_show_page = False
 
     def lines(self, linelist):
-        if getattr(self, "_marks_pending", False):
+        # Inside showPage ReportLab draws nothing but its crop marks, with lines().
+        if self._in_show_page:
             self._code.append("/Artifact <</Type /Page>> BDC")
             super().lines(linelist)
             self._code.append(END)
