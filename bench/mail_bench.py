@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from measure import Job, measure  # noqa: E402
 from mail_helpers import (LOOPBACK, Handler, LoopbackCA, people, run_cli,  # noqa: E402
                           smtp_server, write_recipients)
 
@@ -34,16 +33,10 @@ CLI = [sys.executable, "-c", "from kennisdag_pdf.cli import main; main()"]
 
 
 def status_seconds(work: Path, runs: int) -> float:
-    """Median wall time of `mail --status` as its own process, on the journal in work."""
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = subprocess.run([*CLI, "mail", str(EVENT), "-r", "recipients.csv", "--status"],
-                                cwd=work, capture_output=True, text=True)
-        times.append(time.perf_counter() - started)
-        if result.returncode != 0:
-            raise RuntimeError(f"mail --status exited {result.returncode}:\n{result.stderr}")
-    return statistics.median(times)
+    """Median wall time of `mail --status` as its own process, on the journal in work (an
+    exit other than 0 is an error)."""
+    job = Job([*CLI, "mail", str(EVENT), "-r", "recipients.csv", "--status"])
+    return measure({"status": job}, runs, work)["status"].seconds
 
 
 def send_rate(tls: str, runs: int) -> tuple[float, int, list[float]]:

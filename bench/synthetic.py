@@ -48,10 +48,16 @@ def _numbered(text: str, copy_number: int) -> str:
     return text if copy_number == 1 else f"{text} ({copy_number})"
 
 
-def write_event(folder: Path, k: float) -> Path:
-    """Writes the k-fold event, with the images it names, into folder; returns the YAML path."""
+def source_day() -> dict:
+    """The 2011 event as data, to multiply."""
+    return yaml.safe_load(SOURCE.read_text(encoding="utf-8"))
+
+
+def write_event(folder: Path, k: float, day: dict | None = None) -> Path:
+    """Writes the k-fold event (of the 2011 one, or of day), with the images it names, into
+    folder; returns the YAML path."""
     folder.mkdir(parents=True, exist_ok=True)
-    day = yaml.safe_load(SOURCE.read_text(encoding="utf-8"))
+    day = source_day() if day is None else day
     shutil.copytree(SOURCE.parent / "assets", folder / "assets", dirs_exist_ok=True)
     path = folder / f"event-x{k:g}.yaml"
     path.write_text(yaml.safe_dump(multiply(day, k), allow_unicode=True, sort_keys=False,

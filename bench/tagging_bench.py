@@ -21,7 +21,6 @@ from io import BytesIO
 from pathlib import Path
 
 import synthetic
-import yaml
 from measure import Job, measure
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,18 +42,12 @@ def baseline_tree(folder: Path) -> Path:
 
 def events(folder: Path) -> dict[str, tuple[Path, list[str]]]:
     """label → (event file, build options): the 2011 brochure and the ~1,000-page event."""
-    day = yaml.safe_load((ROOT / "data" / "kennisdag-2011.yaml").read_text(encoding="utf-8"))
+    day = synthetic.source_day()
     day["event"].pop("cover_image_alt", None)
-    made = {}
-    for label, k, options in (("2011, screen A5", 1, []),
-                              ("~1,000 pages, screen A4", 128,
-                               ["--page-size", "a4", "--max-size", "1000MB"])):
-        event_folder = folder / f"k{k}"
-        path = synthetic.write_event(event_folder, k)
-        path.write_text(yaml.safe_dump(synthetic.multiply(day, k), allow_unicode=True,
-                                       sort_keys=False, width=100), encoding="utf-8")
-        made[label] = (path, options)
-    return made
+    return {label: (synthetic.write_event(folder / f"k{k}", k, day), options)
+            for label, k, options in (("2011, screen A5", 1, []),
+                                      ("~1,000 pages, screen A4", 128,
+                                       ["--page-size", "a4", "--max-size", "1000MB"]))}
 
 
 # The build as it is, but without page-validation's verdict: "validation excluded".

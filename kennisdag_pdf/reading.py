@@ -6,8 +6,8 @@ each mistake reads the same for all of them: a folder, a FIFO or an unreadable f
 with one line; a PDF or an image chosen by mistake named as such; a file saved as UTF-16 or
 UTF-32 named so; a byte that is not UTF-8 located by line and column as an editor counts
 them. Flate data read from a foreign or archived PDF is inflated by `inflate` alone, never
-further than its caller's limit. Light (the standard library only): `mail --status` and the command line import it
-without the loader's YAML and pydantic.
+further than its caller's limit. Light (the standard library only): `mail --status` and the
+command line import it without the loader's YAML and pydantic.
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ from io import BytesIO
 from reportlab.platypus import Flowable, Paragraph
 
 from .. import text
-from ..flowables import Element, Heading, OutlineEntry, Para, Picture, Signpost, tagged
+from ..flowables import (BulletList, Element, Heading, OutlineEntry, Para, Picture, Signpost,
+                         tagged)
 from ..i18n import Language
 from ..images import ImageShop
 from ..profiles import Profile
@@ -91,3 +92,17 @@ def section_heading(ctx: Context, title: str, key: str, parent: Element) -> Head
     """A section within a part (H2)."""
     heading = Heading(title, ctx.theme["section"], Signpost((OutlineEntry(1, title, key),)))
     return tagged(heading, parent.add("H2"))
+
+
+def bullet_list(ctx: Context, parent: Element, values, body, *, bullet: str, colour,
+                numbering: str) -> BulletList:
+    """A list with hanging bullets, L > LI > Lbl (the bullet) + LBody under parent: body(value,
+    lbody) makes an item's flowables, bound within its LBody. numbering: the list's
+    /ListNumbering ("Disc", "None", …), what a reader is told the bullets are."""
+    listing = parent.add("L", attributes={"O": "List", "ListNumbering": numbering})
+    items = []
+    for value in values:
+        entry = listing.add("LI")
+        label = entry.add("Lbl")
+        items.append((label, body(value, entry.add("LBody"))))
+    return BulletList(items, **ctx.theme.list_options(bullet, colour))

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-
-from ..flowables import BulletList
 from ..loader import LoadedEvent
-from .base import Context, part_heading
+from .base import Context, bullet_list, part_heading
 
 
 def build(loaded: LoadedEvent, ctx: Context) -> list:
@@ -16,11 +14,7 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
     section = ctx.section()
     story: list = [part_heading(ctx, ctx.lang["conclusions"], "conclusions", section)]
     story += ctx.body(conclusions.intro, parent=section)
-    listing = section.add("L", attributes={"O": "List", "ListNumbering": "Disc"})
-    items = []
-    for point in conclusions.points:
-        entry = listing.add("LI")
-        label = entry.add("Lbl")
-        items.append((label, ctx.body(point, "list", parent=entry.add("LBody"))))
-    story.append(BulletList(items, **theme.list_options("•", theme.palette.accent)))
+    story.append(bullet_list(ctx, section, conclusions.points,
+                             lambda point, body: ctx.body(point, "list", parent=body),
+                             bullet="•", colour=theme.palette.accent, numbering="Disc"))
     return story

@@ -6,8 +6,8 @@ from reportlab.platypus import PageBreak, Table
 
 from ..loader import LoadedEvent
 from ..model import Thesis
-from ..flowables import BulletList, Heading, OutlineEntry, Signpost, tagged
-from .base import Context, part_heading
+from ..flowables import Heading, OutlineEntry, Signpost, tagged
+from .base import Context, bullet_list, part_heading
 
 
 # A long event's theses are grouped by a hundred in the outline ("Stellingen 101–200"): a
@@ -65,10 +65,7 @@ def build_untreated(loaded: LoadedEvent, ctx: Context) -> list:
     theme = ctx.theme
     section = ctx.section()
     heading = part_heading(ctx, ctx.lang["untreated_theses"], "untreated-theses", section)
-    listing = section.add("L", attributes={"O": "List", "ListNumbering": "None"})
-    rows = []
-    for item in items:
-        entry = listing.add("LI")
-        label = entry.add("Lbl")
-        rows.append((label, [ctx.plain(item, "quiet_list", entry.add("LBody").add("P"))]))
-    return [heading, BulletList(rows, **theme.list_options("–", theme.palette.secondary))]
+    listing = bullet_list(ctx, section, items,
+                          lambda item, body: [ctx.plain(item, "quiet_list", body.add("P"))],
+                          bullet="–", colour=theme.palette.secondary, numbering="None")
+    return [heading, listing]
