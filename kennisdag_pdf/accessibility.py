@@ -102,15 +102,17 @@ class _Findings:
         return out
 
 
-def check_tags(pdf: pikepdf.Pdf, budget: Budget | None = None) -> list[TagFinding]:
+def check_tags(pdf: pikepdf.Pdf, budget: Budget | None = None, *,
+               claimed: bool = True) -> list[TagFinding]:
     """The machine-checkable Matterhorn conditions for pdf, an open file (pdfin.open_foreign);
     empty when none fails. A file without a structure tree gets its document-level findings
-    and one saying it is not tagged: its pages are not read. Raises TooComplex past the
-    budget."""
+    and one saying it is not tagged: its pages are not read. claimed=False: a file tagged
+    without claiming PDF/UA (a print file), so a missing claim is no finding. Raises
+    TooComplex past the budget."""
     budget = budget or Budget()
     found = _Findings()
     try:
-        _document(pdf, found)
+        _document(pdf, found, claimed)
         root = pdf.Root.get("/StructTreeRoot")
     except pdfin.MALFORMED as exc:
         found.add("damage", f"the document catalog cannot be read: {pdfin.described(exc)}")
@@ -126,7 +128,7 @@ def check_tags(pdf: pikepdf.Pdf, budget: Budget | None = None) -> list[TagFindin
     return found.result()
 
 
-def _document(pdf: pikepdf.Pdf, found: _Findings) -> None:
+def _document(pdf: pikepdf.Pdf, found: _Findings, claimed: bool) -> None:
     root = pdf.Root
     mark_info = pdfin.dictionary(root.get("/MarkInfo"), "MarkInfo")
     if mark_info.get("/Marked") is not True:
@@ -150,7 +152,7 @@ def _document(pdf: pikepdf.Pdf, found: _Findings) -> None:
         found.add("06-001", "no XMP metadata")
         return
     xmp = pdfin.read_stream(metadata, Budget()).decode("utf-8", "replace")
-    if not re.search(r"pdfuaid:part\s*(?:>\s*|=\s*[\"'])1\b", xmp):
+    if claimed and not re.search(r"pdfuaid:part\s*(?:>\s*|=\s*[\"'])1\b", xmp):
         found.add("06-002", "the XMP metadata does not say PDF/UA-1 (pdfuaid:part 1)")
     if not re.search(r"<dc:title\b", xmp):
         found.add("06-003", "the XMP metadata has no title (dc:title)")

@@ -141,7 +141,8 @@ class BrochureTemplate(BaseDocTemplate):
             canvas.endForm()
         write_structure(canvas, self.structure)
         canvas.setCatalogEntry("Metadata", metadata_stream(
-            ua_metadata(self.title, self.language.pdf_lang)))
+            ua_metadata(self.title, self.language.pdf_lang,
+                        claim=self.profile.accessibility == "required")))
         canvas.save()
 
     def late_form(self, canvas, name: str, origin: tuple[float, float],

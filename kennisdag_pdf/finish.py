@@ -1,7 +1,8 @@
 """Rendered PDF → finished product: each profile's last step, and its own preflight.
 
-A print file that fails the print checks, or a screen file over its size budget, is never
-written: the caller gets an error instead of a file that a print shop would send back.
+A print file that fails the print checks (PDF/X-4 among them), or a screen file over its size
+budget, is never written: the caller gets an error instead of a file that a print shop would
+send back.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ def finish(rendered: Rendered, loaded: LoadedEvent, *, name: str,
     pdf = rendered.pdf
     if profile.strip_annotations:
         pdf = _without_annotations(pdf)
+    if profile.colour_space == "cmyk":
+        pdf = _press_ready(pdf)
     if profile.archival:
         if source is None:
             raise ValueError("the archive profile needs the published source to embed")
@@ -60,6 +63,20 @@ def _archival(rendered: Rendered, pdf: bytes, source: Published, name: str) -> b
         event_date=info.event_date, language=info.language,
         keywords=list(info.keywords), tool=info.creator, built=info.built)
     return make_archive(pdf, source, meta, name=name)
+
+
+def _press_ready(pdf: bytes) -> bytes:
+    """PDF/X-4 for the printing condition the images were separated for (pdfx.py)."""
+    from .errors import SetupError
+    from .images import print_condition
+    from .pdfx import make_pdfx
+
+    condition = print_condition()
+    if condition is None:
+        raise SetupError("no CMYK output profile in assets/profiles/ and none named in "
+                         "KENNISDAG_CMYK_PROFILE: a print file must name its printing "
+                         "condition; reinstall kennisdag-pdf")
+    return make_pdfx(pdf, condition)
 
 
 def _without_annotations(pdf: bytes) -> bytes:

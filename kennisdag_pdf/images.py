@@ -240,6 +240,95 @@ def check_cmyk_profile() -> None:
             "an input" if device == b"scnr" else "a"
         raise refuse(f"is {kind} profile for {space or 'no colour space'}, not a CMYK output "
                      f"profile")
+    # The print file declares its printing condition (PDF/X-4's output intent): a shop's
+    # profile is only of use with the condition it was made for and the ink it allows.
+    print_condition()
+
+
+# --- the printing condition ------------------------------------------------------------------
+
+CONDITION_VARIABLE = "KENNISDAG_CMYK_CONDITION"
+INK_LIMIT_VARIABLE = "KENNISDAG_CMYK_INK_LIMIT"
+COLOR_ORG = "http://www.color.org"
+# Characterisation data in the ICC's registry (www.color.org/registry): a RIP knows these by
+# name, so an output intent names the registry with them. Any other identifier is the shop's
+# own, and its embedded profile is all a RIP has to go by.
+REGISTERED_CONDITIONS = frozenset({
+    "FOGRA27", "FOGRA28", "FOGRA29", "FOGRA30", "FOGRA31", "FOGRA39", "FOGRA40", "FOGRA42",
+    "FOGRA43", "FOGRA44", "FOGRA45", "FOGRA46", "FOGRA47", "FOGRA51", "FOGRA52", "FOGRA53",
+    "FOGRA54", "FOGRA55", "CGATS TR 001", "CGATS TR 002", "CGATS TR 003", "CGATS TR 005",
+    "CGATS TR 006", "CGATS21-2-CRPC1", "CGATS21-2-CRPC2", "CGATS21-2-CRPC3",
+    "CGATS21-2-CRPC4", "CGATS21-2-CRPC5", "CGATS21-2-CRPC6", "CGATS21-2-CRPC7",
+    "IFRA26", "IFRA30", "JC200103", "JCN2002", "JCW2003", "JCS2011"})
+# The shipped profile (assets/profiles/README.md): FOGRA39, built with a 300 % ink limit.
+SHIPPED_CONDITION = "FOGRA39"
+SHIPPED_DESCRIPTION = "Offset printing on coated paper (paper type 1/2), ISO 12647-2:2004/Amd 1"
+SHIPPED_INK_LIMIT = 300
+# Total area coverage a press can carry: newsprint about 240 %, sheet-fed offset 300–340 %;
+# a number outside these bounds is a typing mistake, not a press.
+INK_LIMITS = (150, 400)
+MAX_CONDITION_CHARS = 100
+
+
+@dataclass(frozen=True)
+class PrintCondition:
+    """What the print file declares it is made for: the output profile images were separated
+    with, the condition it characterises, and the most ink the press takes."""
+
+    profile: Path
+    identifier: str  # OutputConditionIdentifier: FOGRA39, or the shop's own name
+    description: str  # OutputCondition, in words
+    ink_limit: int  # total area coverage, percent
+
+    @property
+    def registry(self) -> str | None:
+        """The RegistryName an output intent gives a registered condition (None: the shop's own)."""
+        return COLOR_ORG if self.identifier in REGISTERED_CONDITIONS else None
+
+
+def print_condition() -> PrintCondition | None:
+    """The printing condition of the print file: the shipped FOGRA39 profile's, or for a shop's
+    profile (KENNISDAG_CMYK_PROFILE) the one KENNISDAG_CMYK_CONDITION and
+    KENNISDAG_CMYK_INK_LIMIT name. A shop's profile without both is refused (BadInput, one line
+    naming the variable). None when no profile is there at all (a broken installation)."""
+    from .errors import BadInput
+
+    named = os.environ.get(CMYK_PROFILE_VARIABLE, "").strip()
+    path = cmyk_profile()
+    if path is None:
+        return None
+    if not named:
+        return PrintCondition(path, SHIPPED_CONDITION, SHIPPED_DESCRIPTION, SHIPPED_INK_LIMIT)
+    identifier = os.environ.get(CONDITION_VARIABLE, "").strip()
+    limit = os.environ.get(INK_LIMIT_VARIABLE, "").strip()
+    shop = ascii(path.name)  # ascii(): a line break or a control character is shown, not obeyed
+    if not identifier:
+        raise BadInput.single(CONDITION_VARIABLE, f"is not set: the print shop's profile {shop} "
+                                                  f"needs the printing condition it was made "
+                                                  f"for (such as FOGRA39 or FOGRA51; ask the "
+                                                  f"shop)")
+    if len(identifier) > MAX_CONDITION_CHARS or not identifier.isascii() or \
+            not identifier.isprintable():
+        raise BadInput.single(CONDITION_VARIABLE, f"{ascii(_short(identifier))} is not a "
+                                                  f"printing condition's name (plain letters, "
+                                                  f"digits and spaces, at most "
+                                                  f"{MAX_CONDITION_CHARS})")
+    if not limit:
+        raise BadInput.single(INK_LIMIT_VARIABLE, f"is not set: the print shop's profile {shop} "
+                                                  f"needs the total ink its press takes, in "
+                                                  f"percent (such as 300; ask the shop)")
+    low, high = INK_LIMITS
+    if not (limit.isascii() and limit.isdigit() and len(limit) <= 3
+            and low <= int(limit) <= high):
+        raise BadInput.single(INK_LIMIT_VARIABLE, f"{ascii(_short(limit))} is not a total ink "
+                                                  f"limit: a whole percentage from {low} to "
+                                                  f"{high}, such as 300")
+    described = f"{identifier} (the print shop's profile {path.name})"
+    return PrintCondition(path, identifier, described, int(limit))
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 @lru_cache(maxsize=2)

@@ -3,6 +3,9 @@
 The pages are not re-rendered: each becomes a Form XObject of its own content and resources,
 clipped to its trim plus the bleed on its three outer edges, and placed in printer's order. The
 source's crop marks fall outside that clip; the sheets get their own crop and fold marks.
+
+A PDF/X-4 source makes a PDF/X-4 booklet: the same output intent, title, dates and trapping,
+and a DocumentID of its own (pdfx.carry_pdfx), so that the shop's preflight accepts either.
 """
 
 from __future__ import annotations
@@ -112,12 +115,17 @@ def _impose(source: Pdf, name: str, budget: Budget) -> Booklet:
         )
         out.pages.append(pikepdf.Page(out.make_indirect(sheet)))
 
-    info = source.trailer.get("/Info")
-    if isinstance(info, Dictionary) and "/Title" in info:
-        out.docinfo[Name.Title] = pikepdf.String(str(info.Title))
+    from .pdfx import carry_pdfx
+
+    if not carry_pdfx(source, out):
+        info = source.trailer.get("/Info")
+        if isinstance(info, Dictionary) and "/Title" in info:
+            out.docinfo[Name.Title] = pikepdf.String(str(info.Title))
     buffer = io.BytesIO()
+    # fix_metadata_version would write the XMP packet again in lxml's words.
     out.save(buffer, deterministic_id=True, compress_streams=True,
-             object_stream_mode=pikepdf.ObjectStreamMode.generate, min_version=source.pdf_version)
+             object_stream_mode=pikepdf.ObjectStreamMode.generate, min_version=source.pdf_version,
+             fix_metadata_version=False)
     return Booklet(pdf=buffer.getvalue(), pages=count, sheets=count // 4)
 
 

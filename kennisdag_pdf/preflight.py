@@ -32,7 +32,8 @@ COLOUR_OPERATORS = {"rg": "DeviceRGB", "RG": "DeviceRGB", "k": "DeviceCMYK",
 class Finding:
     level: str  # "fail" | "warn" | "info"
     topic: str  # "file" | "pages" | "boxes" | "fonts" | "colour" | "images" | "size" | "pdf/a"
-    #             | "tags" (our Matterhorn checks) | "pdf/ua" (page-validation's verdicts)
+    #             | "pdf/x" (PDF/X-4, pdfx.py) | "tags" (our Matterhorn checks)
+    #             | "pdf/ua" (page-validation's verdicts)
     message: str
 
 
@@ -69,7 +70,7 @@ class Report:
     def lines(self) -> list[str]:
         out = [f"{self.name}: {self.profile} profile"]
         for topic in ("file", "pages", "boxes", "fonts", "colour", "images", "size", "pdf/a",
-                      "tags", "pdf/ua"):
+                      "pdf/x", "tags", "pdf/ua"):
             for finding in (f for f in self.findings if f.topic == topic):
                 mark = {"fail": "FAIL ", "warn": "warn ", "info": ""}[finding.level]
                 out.append(f"  {topic:<8} {mark}{finding.message}")
@@ -149,6 +150,8 @@ def _preflight(pdf, data: bytes, *, profile: str, name: str, size_budget: int | 
     findings += _damage_findings(seen.damage)
     if rules.archival and validate_pdfa:
         findings += _pdfa_findings(data)
+    if rules.colour_space == "cmyk":  # a press product: PDF/X-4 is what the press reads
+        findings += _pdfx_findings(pdf, seen, read_content)
     if rules.accessibility:
         findings += _tag_findings(pdf, data, rules, budget, validate=validate_pdfa,
                                   read_tags=read_content)
@@ -202,6 +205,8 @@ class _Seen:
     spaces: frozenset[str]
     rgb_uses: tuple[str, ...]
     images: tuple[ImageUse, ...]
+    unembedded: tuple[str, ...] = ()  # fonts without their font file
+    device_rgb: tuple[str, ...] = ()  # uses of DeviceRGB itself (PDF/X-4 allows ICC-based RGB)
 
 
 def _read(pdf, budget: Budget, read_content: bool) -> _Seen:
@@ -219,7 +224,8 @@ def _read(pdf, budget: Budget, read_content: bool) -> _Seen:
         reader.fonts_in_resources()
     return _Seen(tuple(sizes), tuple(boxes), damaged_before_content, tuple(reader.damage),
                  frozenset(reader.fonts), tuple(reader.font_problems), frozenset(reader.spaces),
-                 tuple(reader.rgb_uses), tuple(reader.image_uses()))
+                 tuple(reader.rgb_uses), tuple(reader.image_uses()), tuple(reader.unembedded),
+                 tuple(reader.device_rgb))
 
 
 class _Reader:
@@ -234,8 +240,10 @@ class _Reader:
         self._warnings_read = 0
         self.spaces: set[str] = set()
         self.rgb_uses: list[str] = []
+        self.device_rgb: list[str] = []
         self.fonts: set[str] = set()
         self.font_problems: list[str] = []
+        self.unembedded: list[str] = []
         self.placed: dict[tuple, _Placed] = {}
         self._fonts_seen: set = set()
         self._images_read: set = set()
@@ -394,6 +402,8 @@ class _Reader:
         self.spaces.add(space)
         if space.startswith(RGB_SPACES) or "(DeviceRGB)" in space or "(ICCBased(3))" in space:
             self.rgb_uses.append(f"page {number}: RGB {what}")
+        if "DeviceRGB" in space:
+            self.device_rgb.append(f"page {number}: {what}")
 
     def _resolve_space(self, value, resources) -> str:
         import pikepdf
@@ -458,6 +468,7 @@ class _Reader:
         self.fonts.add(SUBSET.sub("", base))
         if not embedded:
             self.font_problems.append(f"{base} is not embedded")
+            self.unembedded.append(base)
         elif not SUBSET.match(base):
             self.font_problems.append(f"{base} is embedded whole, not as a subset")
 
@@ -649,15 +660,35 @@ def _pdfa_findings(data: bytes) -> list[Finding]:
     return [Finding("info", "pdf/a", approved)]
 
 
+def _pdfx_findings(pdf, seen: _Seen, read_content: bool) -> list[Finding]:
+    """PDF/X-4 (ISO 15930-7), the press's standard: its catalog, metadata and pages read by
+    pdfx.read_facts, its fonts and colours as this preflight read them (colours only where
+    the drawing was read)."""
+    from .pdfx import pdfx_problems, read_facts, summary
+
+    facts = read_facts(pdf, encrypted=pdf.is_encrypted)
+    problems = pdfx_problems(facts, seen.unembedded, seen.device_rgb if read_content else None)
+    if problems:
+        return [Finding("fail", "pdf/x", line) for line in problems]
+    findings = [Finding("info", "pdf/x", summary(facts))]
+    if facts.xmp_filtered:
+        findings.append(Finding("warn", "pdf/x", "the XMP metadata stream is compressed: some "
+                                                 "tools read it only uncompressed"))
+    return findings
+
+
 def _tag_findings(pdf, data: bytes, rules: Profile, budget: Budget, *,
                   validate: bool, read_tags: bool) -> list[Finding]:
     """Tagged PDF/UA-1: our own Matterhorn checks (read_tags: they read every page's marked
     content, as `check` does), then page-validation's PDF/UA-1 verdict (an archive's PDF/A-3a
-    is judged under "pdf/a"). Under "advised" a problem only warns."""
+    is judged under "pdf/a"). Under "advised" a problem only warns, and the file is judged
+    as tagged without claiming PDF/UA (a print file claims nothing): its structure is held
+    to the same rules, the missing claim is no finding."""
     from .accessibility import VALIDATOR_PROFILES, check_tags, validate_ua
 
-    level = "fail" if rules.accessibility == "required" else "warn"
-    problems = check_tags(pdf, budget) if read_tags else []
+    claimed = rules.accessibility == "required"
+    level = "fail" if claimed else "warn"
+    problems = check_tags(pdf, budget, claimed=claimed) if read_tags else []
     findings = [Finding(level, "tags", f"{p.message} (Matterhorn {p.rule})"
                         if re.fullmatch(r"\d\d-\d\d\d", p.rule) else p.message)
                 for p in problems]
@@ -666,12 +697,19 @@ def _tag_findings(pdf, data: bytes, rules: Profile, budget: Budget, *,
                                                 "headings, tables, lists, figures and links "
                                                 "pass the Matterhorn checks"))
     if validate:
-        verdicts = validate_ua(data, ("ua1",))
+        verdicts = [v for v in validate_ua(data, ("ua1",))
+                    if claimed or not v.rule.startswith(UA_IDENTIFICATION)]
         findings += [Finding(level, "pdf/ua", f"{v.message} ({v.rule})") for v in verdicts]
         if not verdicts:
-            findings.append(Finding("info", "pdf/ua", f"{VALIDATOR_PROFILES['ua1']} approved "
-                                                      f"by page-validation"))
+            verdict = ("approved by page-validation" if claimed else
+                       "rules met (page-validation); the file does not claim it")
+            findings.append(Finding("info", "pdf/ua", f"{VALIDATOR_PROFILES['ua1']} {verdict}"))
     return findings
+
+
+# page-validation's rules on the claim itself (pdfuaid in the XMP), which a file that claims
+# nothing cannot meet.
+UA_IDENTIFICATION = "PDFUA1-ID-"
 
 
 def _multiply(m: tuple, n: tuple) -> tuple:

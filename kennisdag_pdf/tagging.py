@@ -71,6 +71,10 @@ class Tags:
         self._drawing: set[int] = set()  # flowables being drawn (a container draws its parts)
         self._page_artifact_from: int | None = 0  # where it was opened (0: at the page start)
         self._page_start_marked = False  # the page's own artifact must open at its start
+        # What a drawn flowable is marked with: not the Tags themselves, which would keep
+        # the whole document (canvas, every page) alive for as long as one flowable outlives
+        # the layout (a placed image does, in Rendered).
+        self._token = object()
 
     # --- the states --------------------------------------------------------------------------
 
@@ -99,10 +103,10 @@ class Tags:
             return None
         # A flowable drawn a second time (a repeated header row) repeats what a reader has
         # heard. Marked on the flowable itself: ids of freed objects are reused.
-        if flowable.__dict__.get("_drawn_in") is self:
+        if flowable.__dict__.get("_drawn_in") is self._token:
             self._open_artifact("Pagination", None)
             return True
-        flowable.__dict__["_drawn_in"] = self
+        flowable.__dict__["_drawn_in"] = self._token
         self._drawing.add(id(flowable))
         return flowable
 
@@ -549,22 +553,25 @@ def _set_annotation_entries(annotation, key: int) -> None:
     annotation.otherkw["StructParent"] = key
 
 
-def ua_metadata(title: str, language: str) -> str:
-    """The XMP packet of a PDF/UA-1 file: its title and language, and the claim (pdfuaid)."""
+def ua_metadata(title: str, language: str, *, claim: bool = True) -> str:
+    """The XMP packet of a tagged file: its title and language, and with claim the PDF/UA-1
+    claim (pdfuaid). A print file is tagged but claims nothing: its gatekeeper is the print
+    shop, and a claim nobody validated would be a promise the file cannot keep."""
     from xml.sax.saxutils import escape
 
+    namespace = ' xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/"' if claim else ""
+    claimed = "   <pdfuaid:part>1</pdfuaid:part>\n" if claim else ""
     return (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
         '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
         ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
         '  <rdf:Description rdf:about=""'
-        ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
-        ' xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">\n'
+        f' xmlns:dc="http://purl.org/dc/elements/1.1/"{namespace}>\n'
         '   <dc:format>application/pdf</dc:format>\n'
         f'   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(title)}</rdf:li>'
         '</rdf:Alt></dc:title>\n'
         f'   <dc:language><rdf:Bag><rdf:li>{escape(language)}</rdf:li></rdf:Bag></dc:language>\n'
-        '   <pdfuaid:part>1</pdfuaid:part>\n'
+        f'{claimed}'
         '  </rdf:Description>\n'
         ' </rdf:RDF>\n'
         '</x:xmpmeta>\n'

@@ -23,7 +23,8 @@ S, B = MARKS.border, MARKS.bleed
 
 def press_pdf(pages: int = 4, *, rgb_fill: bool = False, rgb_image: bool = False,
               image_dpi: float = 400, helvetica: bool = False, trim_box: bool = True,
-              bleed: float = B, form: bool = False) -> bytes:
+              bleed: float = B, form: bool = False, pdfx: bool = True) -> bytes:
+    """pdfx: made PDF/X-4 as a print build makes its file (the print rules ask for it)."""
     fonts.register()
     out = io.BytesIO()
     options = dict(
@@ -56,6 +57,14 @@ def press_pdf(pages: int = 4, *, rgb_fill: bool = False, rgb_image: bool = False
             canvas.drawImage(ImageReader(picture), 60, 300, width, width / 2)
         canvas.showPage()
     canvas.save()
+    if pdfx:
+        from kennisdag_pdf.images import SHIPPED_CONDITION, SHIPPED_DESCRIPTION, \
+            SHIPPED_INK_LIMIT, PrintCondition, resource_dir
+        from kennisdag_pdf.pdfx import make_pdfx
+
+        shipped = resource_dir("assets") / "profiles" / "FOGRA39L_coated_GCR.icc"
+        return make_pdfx(out.getvalue(), PrintCondition(shipped, SHIPPED_CONDITION,
+                                                        SHIPPED_DESCRIPTION, SHIPPED_INK_LIMIT))
     return out.getvalue()
 
 
@@ -83,6 +92,10 @@ def topics(report, level: str = "fail") -> dict[str, list[str]]:
 def test_a_good_print_file_passes():
     report = preflight(press_pdf(), profile="print", name="good.pdf")
     assert report.passed, report.lines()
+    assert any(line.startswith("  pdf/x    PDF/X-4: output intent FOGRA39")
+               for line in report.lines())
+    plain = preflight(press_pdf(pdfx=False), profile="print", name="plain.pdf")
+    assert set(topics(plain)) == {"pdf/x"}, plain.lines()
     assert report.pages == 4 and report.trim_size_mm == (148.0, 210.0)
     assert report.colour_spaces == {"DeviceCMYK"}
     assert [round(i.dpi) for i in report.images] == [400]

@@ -149,6 +149,9 @@ def test_the_shipped_and_a_named_cmyk_output_profile_pass(monkeypatch, tmp_path)
     named = tmp_path / "shop.icc"
     named.write_bytes(SHIPPED.read_bytes())
     monkeypatch.setenv("KENNISDAG_CMYK_PROFILE", str(named))
+    # A shop's profile comes with the condition it was made for (PDF/X-4's output intent).
+    monkeypatch.setenv("KENNISDAG_CMYK_CONDITION", "FOGRA39")
+    monkeypatch.setenv("KENNISDAG_CMYK_INK_LIMIT", "300")
     render.check_environment()
 
 

@@ -11,6 +11,7 @@ once every page exists.
 
 from __future__ import annotations
 
+import math
 from contextlib import nullcontext
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -56,7 +57,9 @@ class ContentsLine(Para):
 
     def drawOn(self, canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802
         # The link is made inside the entry's marked content, so that it is the entry's Link;
-        # the page number (a late form) is drawn there too, and is read with its title.
+        # the page number (a late form) is drawn there too, and is read with its title. The
+        # dot leader is drawn after it, outside: decoration, which a reader must not hear as
+        # "dot dot dot".
         tags = getattr(canvas, "tags", None)
         element = element_of(self)
         with tags.marked(element, self) if tags and element else nullcontext():
@@ -68,11 +71,13 @@ class ContentsLine(Para):
             # The number is placed after the title's text is written, so that it is read
             # after it (the callback comes while the title's text object is still open).
             end_x, end_y = self._title_end
-            origin, room = (x + end_x, y + end_y), self.line_width - end_x
-            leader = self.entry.level >= 1
-            self._place(canvas, "contents", origin, room,
-                        lambda form, style, page, room: _page_number(form, style, page, room,
-                                                                     leader=leader))
+            self._place(canvas, "contents", (x + end_x, y + end_y), self.line_width - end_x,
+                        _page_number)
+        if self.entry.level >= 1:
+            with tags.artifact("Layout") if tags else nullcontext():
+                self._place(canvas, "leader", (x, y + end_y), self.line_width,
+                            lambda form, style, page, width: _leader(form, style, page, width,
+                                                                     start=end_x))
 
     def _entry_end(self, canvas, kind: str, label: str) -> None:
         # Called by the paragraph where the title's last line ends.
@@ -80,8 +85,8 @@ class ContentsLine(Para):
 
     def _place(self, canvas, kind: str, origin: tuple[float, float], room: float,
                write) -> None:
-        """A late form at the title's end: write(form, style, page, room) fills it once the
-        heading's page is known. One per entry: a reader finds each number after its title."""
+        """A late form at origin: write(form, style, page, room) fills it once the heading's
+        page is known. One per entry and kind: a reader finds each number after its title."""
         entry, style = self.entry, self.style
 
         def draw(form, pages) -> None:
@@ -107,19 +112,27 @@ def contents_lines(entries: list[OutlineEntry], ctx: Context, toc: Element) -> l
     return lines
 
 
-def _page_number(canvas, style, page: int, room: float, *, leader: bool) -> None:
-    """Right-aligned in the room after the title, with a dot leader for sections. (The leader
-    is read with the entry: marked as an artifact it would be an artifact inside tagged
-    content, and drawn as a text of its own it would move the number by a pixel's fraction.
-    An ActualText read as the number alone puts PDFium's character boxes in the form's own
-    space.)"""
+def _page_number(canvas, style, page: int, room: float) -> None:
+    """Right-aligned in the room after the title."""
     number = str(page)
-    width = stringWidth(number, style.fontName, style.fontSize)
-    dot = stringWidth(LEADER, style.fontName, style.fontSize)
-    dots = int((room - width) / dot) if leader and room > width else 0
     canvas.setFont(style.fontName, style.fontSize)
     canvas.setFillColor(style.textColor)
-    canvas.drawString(room - dots * dot - width, 0, LEADER * dots + number)
+    canvas.drawString(room - stringWidth(number, style.fontName, style.fontSize), 0, number)
+
+
+def _leader(canvas, style, page: int, width: float, *, start: float) -> None:
+    """The dot leader from the title's end (start) to the page number; each " . " of it
+    brings its own spaces. The dots stand on one grid from the line's left edge, as in a
+    typeset contents: they line up from entry to entry, whatever a title's or a number's
+    length."""
+    pitch = stringWidth(LEADER, style.fontName, style.fontSize)
+    number = stringWidth(str(page), style.fontName, style.fontSize)
+    first, end = math.ceil(start / pitch), math.floor((width - number) / pitch)
+    if end <= first:
+        return
+    canvas.setFont(style.fontName, style.fontSize)
+    canvas.setFillColor(style.textColor)
+    canvas.drawString(first * pitch, 0, LEADER * (end - first))
 
 
 def entries_in(story: list) -> list[OutlineEntry]:
