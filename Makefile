@@ -19,7 +19,7 @@ brochure: $(STAMP)
 # is CPU-bound, so two cores take it from about 135 s to about 75 s. TEST_WORKERS=0 runs it
 # in one process.
 TEST_WORKERS ?= auto
-test: $(STAMP) poppler-utils
+test: $(STAMP) poppler-utils ghostscript
 	KENNISDAG_SAME_EXAMPLES=1 $(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # The tagging tests read each brochure's structure tree back with poppler's `pdfinfo
@@ -33,6 +33,19 @@ poppler-utils:
 				poppler-utils; \
 		else \
 			echo "make test needs pdfinfo: install your system's poppler-utils package"; exit 1; \
+		fi; }
+
+# The print rule set's total area coverage is proven against Ghostscript's separations
+# (`tiffsep`, tests/test_inks.py): Debian's ghostscript, installed when it is missing.
+.PHONY: ghostscript
+ghostscript:
+	@command -v gs >/dev/null 2>&1 || { \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian's ghostscript (gs) for the ink coverage tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				ghostscript; \
+		else \
+			echo "make test needs gs: install your system's ghostscript package"; exit 1; \
 		fi; }
 
 # The fuzz stage without its fixed count: fresh random examples for FUZZ_SECONDS per test

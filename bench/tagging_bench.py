@@ -26,6 +26,10 @@ from measure import Job, measure
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = os.environ.get("BENCH_BASELINE", "b158165")  # the last commit before tagging
 LIMIT = 0.20  # tagging may add at most a fifth to a build's time, validation excluded
+TYPST_SPEED = 0.65  # the 1,000-page event keeps at least this share of Typst's pages per second
+TYPST_MEMORY = 0.25  # … and under this share of its peak memory
+PEERS = Path(__file__).resolve().parent / "peers"
+THOUSAND = "~1,000 pages, screen A4"
 CLI_CODE = "from kennisdag_pdf.cli import main; main()"
 
 
@@ -46,7 +50,7 @@ def events(folder: Path) -> dict[str, tuple[Path, list[str]]]:
     day["event"].pop("cover_image_alt", None)
     return {label: (synthetic.write_event(folder / f"k{k}", k, day), options)
             for label, k, options in (("2011, screen A5", 1, []),
-                                      ("~1,000 pages, screen A4", 128,
+                                      (THOUSAND, 128,
                                        ["--page-size", "a4", "--max-size", "1000MB"]))}
 
 
@@ -84,12 +88,18 @@ def _in_process_seconds(what, runs: int) -> float:
 def rows(tmp: Path, runs: int) -> list[str]:
     base = baseline_tree(tmp / "baseline")
     jobs: dict[tuple[str, str], Job] = {}
+    events_of = {}
     for label, (event, options) in events(tmp / "events").items():
+        events_of[label] = event
         jobs[(label, "before")] = _build(base, event, options, tmp / f"before-{event.stem}.pdf")
         jobs[(label, "tagged")] = _build(None, event, options, tmp / f"tagged-{event.stem}.pdf")
         jobs[(label, "unvalidated")] = _build(None, event, options,
                                               tmp / f"unvalidated-{event.stem}.pdf",
                                               code=UNVALIDATED_CODE)
+    thousand_event = events_of[THOUSAND]
+    jobs[(THOUSAND, "Typst")] = Job([sys.executable, str(PEERS / "typst_brochure.py"),
+                                     str(thousand_event), str(tmp / "typst.pdf")],
+                                    output=tmp / "typst.pdf")
     samples = measure(jobs, runs, ROOT)
     validator = measure({label: _validator_job(jobs[(label, "tagged")].output)
                          for label, _ in jobs if _ == "tagged"}, runs, ROOT)
@@ -108,7 +118,7 @@ def rows(tmp: Path, runs: int) -> list[str]:
     import pikepdf
 
     checker = {}
-    for label in dict.fromkeys(label for label, _ in jobs):
+    for label in dict.fromkeys(label for label, which in jobs if which != "Typst"):
         before, tagged, bare = (samples[(label, which)]
                                 for which in ("before", "tagged", "unvalidated"))
         alone = validator[label]
@@ -129,10 +139,29 @@ def rows(tmp: Path, runs: int) -> list[str]:
                         f"{tagged.peak_mb - bare.peak_mb:,.0f} MB.")
         pdf = pikepdf.open(jobs[(label, "tagged")].output)
         checker[label] = _in_process_seconds(lambda: check_tags(pdf), 1)
+    verdicts.append(_against_typst(jobs, samples))
     lines += ["", *verdicts,
               "- Our own tag checker (tests and `check`, not builds): " + ", ".join(
                   f"{label} {seconds:.2f} s" for label, seconds in checker.items()) + "."]
     return lines
+
+
+def _against_typst(jobs: dict, samples: dict) -> str:
+    """The 1,000-page event against Typst (which tags too), in the same run: pages per
+    second and peak memory, for the build with page-validation's verdict and without it."""
+    typst = samples[(THOUSAND, "Typst")]
+    typst_rate = synthetic.count_pages(jobs[(THOUSAND, "Typst")].output) / typst.seconds
+    pages = synthetic.count_pages(jobs[(THOUSAND, "tagged")].output)
+    parts = []
+    for which, name in (("unvalidated", "without the verdict"), ("tagged", "with it")):
+        ours = samples[(THOUSAND, which)]
+        speed, memory = pages / ours.seconds / typst_rate, ours.peak_mb / typst.peak_mb
+        passed = speed >= TYPST_SPEED and memory < TYPST_MEMORY
+        parts.append(f"{name} {pages / ours.seconds:,.0f} pages/s = {speed:.2f}× and "
+                     f"{ours.peak_mb:,.0f} MB = {memory:.2f}× ({'pass' if passed else 'FAIL'})")
+    return (f"- {THOUSAND} against Typst ({typst_rate:,.0f} pages/s, {typst.peak_mb:,.0f} MB; "
+            f"goals ≥ {TYPST_SPEED:.2f}× its pages per second, < {TYPST_MEMORY:.2f}× its "
+            f"memory): " + "; ".join(parts) + ".")
 
 
 if __name__ == "__main__":

@@ -352,16 +352,35 @@ def impose(
     output: Annotated[Optional[str], typer.Option(
         "--output", "-o", help="Where to write the sheets (default: beside the brochure, "
                                "…-booklet.pdf).", show_default=False)] = None,
+    creep: Annotated[Optional[str], typer.Option(
+        "--creep", metavar="MM", help="Move the pages of the centre sheet this far towards the "
+                                      "spine, such as 0.4 (mm, at most 5), for the inner "
+                                      "sheets that stick out once folded; the sheets between "
+                                      "move in proportion, the outer one not at all (default "
+                                      "0).", show_default=False)] = None,
+    paper_thickness: Annotated[Optional[str], typer.Option(
+        "--paper-thickness", metavar="THICKNESS", help="Instead of --creep: the paper's "
+                                                       "thickness, such as 0.1mm or 100µm; "
+                                                       "the centre sheet of n sheets moves "
+                                                       "(n − 1) × this.",
+        show_default=False)] = None,
 ) -> None:
-    """Impose a print PDF as saddle-stitch sheets: two pages per side, in printer's order."""
+    """Impose a print PDF as saddle-stitch sheets: two pages per side, in printer's order.
+
+    Says the press sheet they need (SRA4 for A5 pages); --creep or --paper-thickness moves
+    the inner sheets' pages towards the spine.
+    """
 
     def run() -> None:
         from .foreign import impose_file
+        from .impose import creep_from_options
 
-        target, booklet = impose_file(brochure, _file_output(output))
+        chosen = creep_from_options(creep, paper_thickness)  # before the PDF is read
+        target, booklet = impose_file(brochure, _file_output(output), chosen)
         sheets = f"{booklet.sheets} sheet{'s' if booklet.sheets > 1 else ''}"
         _say(f"{target}: {booklet.pages} pages on {sheets} "
-             f"({booklet.sheets * 2} sheet sides), {len(booklet.pdf) / 1024:.0f} kB")
+             f"({booklet.sheets * 2} sheet sides), {booklet.sheet_text}, "
+             f"{len(booklet.pdf) / 1024:.0f} kB")
 
     _guard(run)
 
@@ -509,21 +528,24 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
 @app.command()
 def check(
     pdf: PdfFile,
-    profile: Annotated[Optional[ProfileName], typer.Option(
-        "--profile", "-p", help="Which product's rules to apply (default: archive when the "
-                                "file claims PDF/A, print when it has bleed, otherwise "
-                                "screen).", case_sensitive=False,
-        show_default=False)] = None,
+    rules: Annotated[Optional[ProfileName], typer.Option(
+        "--rules", "--profile", "-p", help="Which product's rule set to apply: print (a "
+                                           "print shop's preflight: PDF/X-4, ink coverage, "
+                                           "overprint, fine detail, bleed), screen or archive "
+                                           "(default: archive when the file claims PDF/A, "
+                                           "print when it has bleed, otherwise screen).",
+        case_sensitive=False, show_default=False)] = None,
     max_size: Annotated[Optional[str], typer.Option(
         "--max-size", metavar="SIZE", help="Size budget (default: the profile's; 2MB for "
                                            "screen).", show_default=False)] = None,
 ) -> None:
-    """Preflight a finished PDF: pages, boxes, fonts, colours, images, size, PDF/A; pass or fail."""
+    """Preflight a finished PDF by its product's rules: pages, boxes, fonts, colours, inks,
+    images, size, PDF/X or PDF/A, tags; pass or fail."""
 
     def run() -> None:
         from .foreign import check_file
 
-        report = check_file(pdf, profile.value if profile else None, max_size)
+        report = check_file(pdf, rules.value if rules else None, max_size)
         for line in report.lines():
             # --quiet keeps what failed and the verdict
             if not _state["quiet"] or "FAIL" in line or line.strip() == "PASS":

@@ -213,7 +213,7 @@ class BrochureTemplate(BaseDocTemplate):
         band_top = g.band_top(with_image)
         band_height = g.cover_band_height(with_image)
         canvas.saveState()
-        canvas.setFillColor(p.accent)
+        canvas.setFillColor(p.band)
         # Backgrounds run into the bleed (zero on screen); the top too when nothing is above.
         top = band_top + (0 if with_image else g.bleed)
         with canvas.tags.artifact("Layout"):

@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape
 from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
 from reportlab.platypus import Flowable, Image, ListFlowable, Paragraph
 from reportlab.platypus.doctemplate import ActionFlowable
-from reportlab.platypus.flowables import BulletDrawer
+from reportlab.platypus.flowables import BulletDrawer, CondPageBreak
 from reportlab.platypus.paragraph import (_SHYStr, _SplitWordHY, cleanBlockQuotedText,
                                           textTransformFrags)
 from reportlab.platypus.paraparser import ParaParser
@@ -176,6 +176,8 @@ class BulletList(ListFlowable):
         from reportlab.platypus import ListItem
 
         self._labels = iter([label for label, _ in items])
+        self.first_item = items[0][1] if items else []
+        self.indent = options.get("leftIndent", 0)
         super().__init__([ListItem(flowables) for _, flowables in items], **options)
 
     def _makeBullet(self, value, params=None):  # noqa: N802 (ReportLab's name)
@@ -185,6 +187,24 @@ class BulletList(ListFlowable):
         bullet.__dict__.update(plain.__dict__)
         bullet.element = next(self._labels, None)
         return bullet
+
+
+class IntroFits(CondPageBreak):
+    """Before a paragraph that introduces a list ("The three steps:"): a new page unless the
+    paragraph and the list's first item fit on this one, so that the introduction never
+    stands alone at the foot of a page. (ReportLab's keepWithNext cannot hold a list: it
+    never puts one in a KeepTogether.)"""
+
+    def __init__(self, intro: Flowable, first_item: list[Flowable], indent: float) -> None:
+        super().__init__(0)
+        self.intro, self.first_item, self.indent = intro, first_item, indent
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 (ReportLab's names)
+        needed = self.intro.wrap(availWidth, availHeight)[1] + self.intro.getSpaceAfter()
+        for flowable in self.first_item[:1]:  # its first line or paragraph is enough
+            needed += flowable.wrap(availWidth - self.indent, availHeight)[1]
+        self.height = needed
+        return super().wrap(availWidth, availHeight)
 
 
 # --- text ----------------------------------------------------------------------------------------

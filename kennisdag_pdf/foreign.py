@@ -13,7 +13,7 @@ from .isolation import foreign_pdf_work
 
 if TYPE_CHECKING:  # the heavy modules load only when a command runs
     from .archive import Extracted
-    from .impose import Booklet
+    from .impose import Booklet, Creep
     from .preflight import Report
 
 
@@ -27,10 +27,11 @@ def read_pdf(path: Path) -> bytes:
                       f"{human_size(limit)} a PDF to check, impose or extract may have")
 
 
-def impose_file(brochure: Path, output: Path | None) -> tuple[Path, Booklet]:
+def impose_file(brochure: Path, output: Path | None,
+                creep: Creep | None = None) -> tuple[Path, Booklet]:
     """The print PDF brochure imposed as saddle-stitch sheets and written to output (default:
-    beside it, …-booklet.pdf); where it went and what it is."""
-    from .impose import impose
+    beside it, …-booklet.pdf), with creep (none by default); where it went and what it is."""
+    from .impose import Creep, impose
     from .output import check_target, write_atomic
     from .reading import display_name
 
@@ -38,7 +39,7 @@ def impose_file(brochure: Path, output: Path | None) -> tuple[Path, Booklet]:
     check_target(target, [brochure])
     name = display_name(brochure)
     data = read_pdf(brochure)
-    booklet = foreign_pdf_work(name, lambda: impose(data, name))
+    booklet = foreign_pdf_work(name, lambda: impose(data, name, creep=creep or Creep()))
     write_atomic(target, booklet.pdf)
     return target, booklet
 
@@ -59,9 +60,12 @@ def extract_file(archive_pdf: Path, output: Path | None) -> Extracted:
     return extract(data, name, folder)
 
 
-def check_file(pdf: Path, profile: str | None, max_size: str | None) -> Report:
-    """The preflight of pdf by a profile's rules (default: the one the file looks made for)
-    and its size budget (default: the profile's)."""
+def check_file(pdf: Path, rules: str | None, max_size: str | None) -> Report:
+    """The preflight of pdf by a product's rule set (print, screen or archive; default: the
+    one the file looks made for) and its size budget (default: the product's). A print file
+    someone handed us is held to the ink limit its output intent states (else 300 %), and
+    its managed colour and knocking-out black only warn: those are errors in our own builds
+    alone (finish.py)."""
     from .build import size_budget
     from .preflight import detect_profile, preflight
     from .profiles import PROFILES
@@ -69,7 +73,7 @@ def check_file(pdf: Path, profile: str | None, max_size: str | None) -> Report:
 
     data = read_pdf(pdf)
     name = display_name(pdf)
-    chosen = profile or foreign_pdf_work(name, lambda: detect_profile(data))
+    chosen = rules or foreign_pdf_work(name, lambda: detect_profile(data))
     budget = size_budget(max_size)
     if budget is None:
         budget = PROFILES[chosen].size_budget

@@ -5,7 +5,9 @@ GPS position, thumbnails, colour profiles) reaches the PDF. Screen images are do
 the profile's resolution at their placed size; print images are separated to CMYK through
 the ICC output profile in assets/profiles/ (FOGRA39, maximum grey-component replacement,
 made for this project) or one the user names; without a profile, by our own grey-component
-replacement, so that neutrals and black print on the black plate alone either way.
+replacement. A grey image, and the greys of flat artwork (a logo's black lettering), print
+on the black plate alone (`separate`); a logo whose black the press would build from four
+inks is pointed out, not changed (`four_ink_black`).
 """
 
 from __future__ import annotations
@@ -120,6 +122,32 @@ def _file_digest(path: Path | None) -> str | None:
         return "unreadable"  # _prepare reports it; nothing is cached under a name it shares
 
 
+# A near-black pixel built from four inks: black at 90 % or more with cyan, magenta and
+# yellow adding up to 30 % or more (a rich black). Lettering built so fringes in colour
+# wherever the plates misregister. More than one pixel in a thousand is lettering, not the
+# odd dark edge of a coloured shape.
+RICH_BLACK_K = round(0.9 * 255)
+RICH_BLACK_CMY = round(0.3 * 255)
+RICH_BLACK_SHARE = 0.001
+
+
+def four_ink_black(placed: Placement) -> bool:
+    """Whether a placed CMYK image prints its black in four inks on more than a few pixels
+    (the shop's own CMYK artwork too, which goes to press as it is)."""
+    from PIL import Image, ImageMath
+
+    with Image.open(BytesIO(placed.data)) as image:
+        if image.mode != "CMYK":
+            return False
+        c, m, y, k = image.split()
+        pixels = image.width * image.height
+    rich = ImageMath.lambda_eval(
+        lambda a: a["convert"]((a["k"] >= RICH_BLACK_K) & (a["c"] + a["m"] + a["y"] >=
+                                                          RICH_BLACK_CMY), "L"),
+        c=c, m=m, y=y, k=k)
+    return rich.histogram()[1] > RICH_BLACK_SHARE * pixels
+
+
 def effective_dpi(pixels: tuple[int, int], width: float, height: float) -> float:
     return min(pixels[0] / (width / POINTS_PER_INCH), pixels[1] / (height / POINTS_PER_INCH))
 
@@ -146,7 +174,7 @@ def _prepare(asset: ImageAsset, width: float, height: float, crop: bool,
         size = (math.ceil(image.width * factor), math.ceil(image.height * factor))
         image = image.resize(size, Image.Resampling.LANCZOS)
     if press and image.mode != "CMYK":
-        image = to_cmyk(image)
+        image = separate(image, artwork=asset.format != "JPEG")
     return Placement(asset, width, height, dpi, _encode(image, photographic=asset.format == "JPEG"))
 
 
@@ -374,6 +402,42 @@ def to_cmyk(image: Any, *, icc: bool = True) -> Any:
 
         return ImageCms.applyTransform(image, transform)
     return gcr_cmyk(image)
+
+
+def separate(image: Any, *, artwork: bool) -> Any:
+    """RGB pixels → CMYK for the press, with greys on black alone where that cannot show:
+    every pixel of a grey image (R = G = B throughout), and the greys of flat artwork (a PNG:
+    a logo's black lettering and its soft edges). A profile builds even a neutral grey with
+    a little cyan and magenta, and its black with all four inks, which misregister as
+    coloured fringes on small type. A colour photograph keeps the profile's separation: one
+    grey pixel on black alone among neighbours in four inks would show as a speck.
+
+    The black a grey gets is the profile's own black for it (its colour inks dropped), so
+    a grey keeps its tone beside the colours separated around it."""
+    from PIL import Image, ImageChops
+
+    rgb = image.convert("RGB")
+    cmyk = to_cmyk(rgb)
+    r, g, b = rgb.split()
+    spread = ImageChops.lighter(ImageChops.difference(r, g), ImageChops.difference(g, b))
+    grey = spread.point(lambda value: 255 if value == 0 else 0)
+    low, high = grey.getextrema()
+    if high == 0 or (not artwork and low == 0):
+        return cmyk
+    none = Image.new("L", rgb.size, 0)
+    black = r.point(_black_of_grey(cmyk_profile()))
+    return Image.composite(Image.merge("CMYK", (none, none, none, black)), cmyk, grey)
+
+
+@lru_cache(maxsize=2)
+def _black_of_grey(path: Path | None) -> list[int]:
+    """For each grey level 0–255, the black the output profile (path, the cache's key: a
+    shop's profile has blacks of its own) separates it with."""
+    from PIL import Image
+
+    ramp = Image.new("RGB", (256, 1))
+    ramp.putdata([(level, level, level) for level in range(256)])
+    return list(to_cmyk(ramp).getchannel("K").tobytes())
 
 
 def gcr_cmyk(image: Any) -> Any:

@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 
 PLAIN_MAX = 600  # a thesis statement is the longest plain text: a few lines
 BODY_MAX = 20_000  # about eight pages of text in one field; more is a pasted file
+BODY_PROBLEMS_SHOWN = 3  # of one body field's Markdown problems, in its one line
 URL_MAX = 500  # any address: event.photos_url and every link in a body field
 # A description of an image is read aloud in one go, with no way to skim it: two or three
 # sentences. What needs more belongs in a caption or the text, where every reader has it.
@@ -131,12 +132,20 @@ _MAY_HOLD_LONG_LINK = re.compile(r"\]\([ \t\n]*(?:<[^\n]{42}|[^ \t\n]{42})|<[^<>
 
 def _body(text: str) -> str:
     text = _clean(text, allow_newlines=True)
+    from .text import body_problems, link_targets
+
+    # Nothing the writer asked for is dropped in silence: a heading, an image or a link the
+    # brochure cannot make is refused, with where it is and what to write instead.
+    problems = body_problems(text)
+    if problems:
+        said = "; ".join(problems[:BODY_PROBLEMS_SHOWN])
+        if len(problems) > BODY_PROBLEMS_SHOWN:
+            said += f"; and {len(problems) - BODY_PROBLEMS_SHOWN:,} more in this text"
+        raise PydanticCustomError("markdown", "{problems}", {"problems": said})
     # One limit for every address: print turns each link into a QR code, which cannot hold
     # much more than 2,000 characters ("code length overflow" halfway through a build).
     if not _MAY_HOLD_LONG_LINK.search(text):
         return text
-    from .text import link_targets
-
     for href in link_targets(text):
         if len(href) > URL_MAX:
             raise PydanticCustomError(
@@ -158,8 +167,9 @@ AltText = Annotated[
 ]
 BodyText = Annotated[
     str, StringConstraints(max_length=BODY_MAX), AfterValidator(_body),
-    Field(description="Markdown paragraphs separated by blank lines; inline *emphasis*, "
-                      "**strong** and [links](https://…); raw HTML is printed as text."),
+    Field(description="Markdown paragraphs separated by blank lines; bulleted (- ) and "
+                      "numbered (1. ) lists; inline *emphasis*, **strong** and "
+                      "[links](https://…); raw HTML is printed as text."),
 ]
 
 

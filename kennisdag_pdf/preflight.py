@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from io import BytesIO
 
-from . import pdfin
+from . import inks, pdfin
 from .errors import BadInput
 from .pdfin import Budget, TooComplex, Unexpected
 from .paper import MARKS
@@ -21,8 +21,15 @@ from .units import human_size, to_mm
 
 BOX_TOLERANCE = 0.1  # points
 SIZE_TOLERANCE_MM = 1.0
+# A page is given a paper size's name only within half a millimetre of it: a PDF's sizes are
+# exact (A4 is 595.28 × 841.89 pt; whole points still land within 0.2 mm), and a sheet one
+# millimetre short (296 × 210 mm) is not A4 to a printer who has to find paper for it.
+NAME_TOLERANCE_MM = 0.5
 NAMED_SIZES = {"A3": (297, 420), "A4": (210, 297), "A5": (148, 210)}
 RGB_SPACES = ("DeviceRGB", "CalRGB", "ICCBased(3)", "Lab")
+# Managed colour: RGB or Lab defined by a profile, which PDF/X-4 allows and a RIP converts
+# with its own intent, so that what prints is not quite what was seen.
+MANAGED_SPACES = ("CalRGB", "ICCBased(3)", "Lab")
 SUBSET = re.compile(r"^[A-Z]{6}\+")
 COLOUR_OPERATORS = {"rg": "DeviceRGB", "RG": "DeviceRGB", "k": "DeviceCMYK",
                     "K": "DeviceCMYK", "g": "DeviceGray", "G": "DeviceGray"}
@@ -31,7 +38,8 @@ COLOUR_OPERATORS = {"rg": "DeviceRGB", "RG": "DeviceRGB", "k": "DeviceCMYK",
 @dataclass(frozen=True)
 class Finding:
     level: str  # "fail" | "warn" | "info"
-    topic: str  # "file" | "pages" | "boxes" | "fonts" | "colour" | "images" | "size" | "pdf/a"
+    topic: str  # "file" | "pages" | "boxes" | "fonts" | "colour" | "inks" (TAC, overprint)
+    #             | "detail" (fine text and rules) | "trim" | "images" | "size" | "pdf/a"
     #             | "pdf/x" (PDF/X-4, pdfx.py) | "tags" (our Matterhorn checks)
     #             | "pdf/ua" (page-validation's verdicts)
     message: str
@@ -58,6 +66,8 @@ class Report:
     images: tuple[ImageUse, ...] = ()
     colour_spaces: frozenset[str] = frozenset()
     fonts: tuple[str, ...] = ()
+    # Each page's highest total area coverage in percent (print rules, measured), else ().
+    coverage: tuple[float | None, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -69,8 +79,8 @@ class Report:
 
     def lines(self) -> list[str]:
         out = [f"{self.name}: {self.profile} profile"]
-        for topic in ("file", "pages", "boxes", "fonts", "colour", "images", "size", "pdf/a",
-                      "pdf/x", "tags", "pdf/ua"):
+        for topic in ("file", "pages", "boxes", "fonts", "colour", "inks", "detail", "trim",
+                      "images", "size", "pdf/a", "pdf/x", "tags", "pdf/ua"):
             for finding in (f for f in self.findings if f.topic == topic):
                 mark = {"fail": "FAIL ", "warn": "warn ", "info": ""}[finding.level]
                 out.append(f"  {topic:<8} {mark}{finding.message}")
@@ -103,8 +113,19 @@ def detect_profile(data: bytes) -> str:
 
 def preflight(data: bytes, *, profile: str, name: str, size_budget: int | None = None,
               bleed: float = MARKS.bleed, validate_pdfa: bool = True,
-              read_content: bool = True, budget: Budget | None = None) -> Report:
-    """read_content=False skips reading every page's drawing operators (colours, image
+              read_content: bool = True, budget: Budget | None = None,
+              ink_limit: int | None = None, measure_ink: bool = True, own_build: bool = False,
+              black_must_overprint: bool = False) -> Report:
+    """A press product (the rules' colour space is CMYK) is judged by the print rule set:
+    besides pages, boxes, fonts, colour and images, the inks of every mark (inks.py): total
+    area coverage against ink_limit (percent; None: what the file's output intent states,
+    else inks.DEFAULT_INK_LIMIT), 100 % K knocking out, fine text and rules in too many
+    inks, hairlines, artwork stopping at the trim, blank pages. measure_ink=False leaves out
+    the TAC, the one rule that composites the page on a raster. own_build: the file is our
+    own build's, whose colour rules are stricter (managed RGB or Lab colour fails instead of
+    warning); black_must_overprint: 100 % K that knocks out fails instead of warning.
+
+    read_content=False skips reading every page's drawing operators (colours, image
     placements): fonts are then found through the resources. A build's check of its own
     screen or archive file needs no more, and a 1,000-page file is checked in a tenth of the
     time; `kennisdag-pdf check` always reads everything.
@@ -123,13 +144,24 @@ def preflight(data: bytes, *, profile: str, name: str, size_budget: int | None =
         with pdf:
             return _preflight(pdf, data, profile=profile, name=name, size_budget=size_budget,
                               bleed=bleed, validate_pdfa=validate_pdfa,
-                              read_content=read_content, budget=budget)
+                              read_content=read_content, budget=budget,
+                              strictness=_Strictness(ink_limit, measure_ink, own_build,
+                                                     black_must_overprint))
     except (TooComplex, MemoryError, RecursionError) as exc:
         raise pdfin.too_complex(name, exc) from None
 
 
+@dataclass(frozen=True)
+class _Strictness:
+    ink_limit: int | None
+    measure_ink: bool
+    own_build: bool
+    black_must_overprint: bool
+
+
 def _preflight(pdf, data: bytes, *, profile: str, name: str, size_budget: int | None,
-               bleed: float, validate_pdfa: bool, read_content: bool, budget: Budget) -> Report:
+               bleed: float, validate_pdfa: bool, read_content: bool, budget: Budget,
+               strictness: _Strictness) -> Report:
     import pikepdf
 
     try:
@@ -139,12 +171,20 @@ def _preflight(pdf, data: bytes, *, profile: str, name: str, size_budget: int | 
     if count == 0:
         raise BadInput.single(name, "is not a readable PDF (it has no pages)")
     rules = PROFILES[profile]  # what is checked follows the product's options, never its name
-    seen = _read(pdf, budget, read_content)
+    press = rules.colour_space == "cmyk"  # the print rule set: the inks of every mark
+    seen = _read(pdf, budget, read_content, inks=press,
+                 raster=press and strictness.measure_ink)
     findings = _page_findings(seen.sizes, rules) + \
         _box_findings(seen.boxes, rules, bleed, damaged=seen.damaged_before_content) + \
         _font_findings(seen.fonts, seen.font_problems)
     if read_content:
-        findings += _colour_findings(seen.spaces, seen.rgb_uses, rules)
+        findings += _colour_findings(seen.spaces, seen.managed if press else seen.rgb_uses,
+                                     rules, strict=strictness.own_build)
+        if press:
+            limit, source = _ink_limit(pdf, strictness.ink_limit)
+            findings += _blank_findings(seen.inks, rules)
+            findings += _ink_findings(seen.inks, limit, source,
+                                      strict=strictness.black_must_overprint)
         findings += _image_findings(seen.images, rules)
     findings += _size_findings(len(data), size_budget, seen.images)
     findings += _damage_findings(seen.damage)
@@ -156,7 +196,8 @@ def _preflight(pdf, data: bytes, *, profile: str, name: str, size_budget: int | 
         findings += _tag_findings(pdf, data, rules, budget, validate=validate_pdfa,
                                   read_tags=read_content)
     return Report(name, profile, count, seen.sizes[0], len(data), tuple(findings), seen.images,
-                  frozenset(seen.spaces), tuple(sorted(seen.fonts)))
+                  frozenset(seen.spaces), tuple(sorted(seen.fonts)),
+                  tuple(page.max_tac for page in seen.inks))
 
 
 def _box(array, what: str = "page box") -> tuple[float, float, float, float]:
@@ -165,9 +206,9 @@ def _box(array, what: str = "page box") -> tuple[float, float, float, float]:
 
 def _size_name(w: float, h: float) -> str:
     for label, (a, b) in NAMED_SIZES.items():
-        if abs(w - a) <= SIZE_TOLERANCE_MM and abs(h - b) <= SIZE_TOLERANCE_MM:
+        if abs(w - a) <= NAME_TOLERANCE_MM and abs(h - b) <= NAME_TOLERANCE_MM:
             return f" ({label})"
-        if abs(w - b) <= SIZE_TOLERANCE_MM and abs(h - a) <= SIZE_TOLERANCE_MM:
+        if abs(w - b) <= NAME_TOLERANCE_MM and abs(h - a) <= NAME_TOLERANCE_MM:
             return f" ({label} landscape)"
     return ""
 
@@ -207,13 +248,17 @@ class _Seen:
     images: tuple[ImageUse, ...]
     unembedded: tuple[str, ...] = ()  # fonts without their font file
     device_rgb: tuple[str, ...] = ()  # uses of DeviceRGB itself (PDF/X-4 allows ICC-based RGB)
+    managed: tuple[str, ...] = ()  # uses of ICC-based or calibrated RGB, and of Lab
+    inks: tuple[inks.PageSummary, ...] = ()  # each page's marks, where the inks were read
 
 
-def _read(pdf, budget: Budget, read_content: bool) -> _Seen:
+def _read(pdf, budget: Budget, read_content: bool, *, inks: bool = False,
+          raster: bool = False) -> _Seen:
     """The one walk over the file: opened, then every page's size, boxes and (read_content)
     drawing, or only the fonts its resources name. Damage found on the way is kept, in the
-    order it was found, with the place it was found."""
-    reader = _Reader(pdf, budget)
+    order it was found, with the place it was found. inks: every mark's inks are read too
+    (inks.PageInks), raster: and each page's total area coverage composited."""
+    reader = _Reader(pdf, budget, inks=inks and read_content, raster=raster)
     reader.opened()
     sizes = reader.page_sizes()
     boxes = reader.page_boxes()
@@ -225,16 +270,23 @@ def _read(pdf, budget: Budget, read_content: bool) -> _Seen:
     return _Seen(tuple(sizes), tuple(boxes), damaged_before_content, tuple(reader.damage),
                  frozenset(reader.fonts), tuple(reader.font_problems), frozenset(reader.spaces),
                  tuple(reader.rgb_uses), tuple(reader.image_uses()), tuple(reader.unembedded),
-                 tuple(reader.device_rgb))
+                 tuple(reader.device_rgb), tuple(reader.managed), tuple(reader.page_inks))
 
 
 class _Reader:
     """Reads the file for _read; the only part of the preflight with state, because drawing
     operators are read as a stream (the transformation, forms within forms)."""
 
-    def __init__(self, pdf, budget: Budget) -> None:
+    def __init__(self, pdf, budget: Budget, *, inks: bool = False, raster: bool = False) -> None:
         self.pdf = pdf
         self.budget = budget
+        self.inks = inks
+        self.raster = raster
+        self.page_inks: list = []  # inks.PageSummary of each page read
+        self._pictures: dict = {}  # decoded images, shared by the pages (inks.PageInks)
+        self._metrics: dict = {}  # fonts' widths, shared by the pages (inks.PageInks)
+        self.managed: list[str] = []
+        self._ink = None  # the page being read's inks.PageInks (inks)
         self.damage: list[str] = []
         self._malformed = pdfin.MALFORMED
         self._warnings_read = 0
@@ -320,14 +372,26 @@ class _Reader:
 
     def walk(self) -> None:
         for number, page in enumerate(self.pdf.pages, 1):
+            self._ink = None
             self._guarded(f"page {number}", lambda page=page, number=number:
                           self._page_content(page.obj, number))
+            if self._ink is not None:
+                self.page_inks.append(self._ink.summary())
+            elif self.inks:  # a page that cannot be read: judged as damaged, not as blank
+                self.page_inks.append(inks.PageSummary(number, blank=False))
 
     def _page_content(self, obj, number: int) -> None:
         import pikepdf
 
+        if self.inks:
+            media = _box(obj.get("/MediaBox"), "MediaBox")
+            trim, bleed = (_box(obj[key], key[1:]) if key in obj else None
+                           for key in ("/TrimBox", "/BleedBox"))
+            self._ink = inks.PageInks(number, trim, bleed, media, self.budget,
+                                      raster=self.raster, images=self._pictures,
+                                      fonts=self._metrics)
         self._content(pdfin.page_streams(obj), obj.get("/Resources"), number,
-                      (1, 0, 0, 1, 0, 0), set(), 0)
+                      inks.State(), set(), 0)
         for annot in pdfin.array(obj.get("/Annots"), "Annots"):
             if not isinstance(annot, pikepdf.Dictionary):
                 raise Unexpected("its Annots holds something that is not an annotation")
@@ -335,7 +399,7 @@ class _Reader:
             normal = appearance.get("/N")
             if isinstance(normal, pikepdf.Stream) and "/BBox" in normal:
                 self._content(normal, normal.get("/Resources"), number,
-                              (1, 0, 0, 1, 0, 0), set(), 0)
+                              inks.State(), set(), 0)
 
     def fonts_in_resources(self) -> None:
         """Every font the pages and their forms name, without reading what they draw."""
@@ -358,7 +422,7 @@ class _Reader:
             self._guarded(f"page {number}", lambda page=page:
                           visit(page.obj.get("/Resources"), 0))
 
-    def _content(self, streams, resources, number: int, ctm: tuple, active: set,
+    def _content(self, streams, resources, number: int, state: inks.State, active: set,
                  depth: int) -> None:
         self.budget.enter(depth)
         key = streams.objgen if not isinstance(streams, list) else None
@@ -366,23 +430,21 @@ class _Reader:
             return  # a form that draws itself
         active = active | {key}
         resources = pdfin.dictionary(resources, "Resources")
-        stack: list[tuple] = []
-        in_text = False
+        stack: list[inks.State] = []
+        ink = self._ink
         for operands, operator in pdfin.operations(streams, self.pdf, self.budget):
             op = str(operator)
+            if ink is not None and op in inks.OPERATORS:
+                ink.operate(state, op, operands, resources)
             if op == "q":
-                stack.append(ctm)
+                stack.append(state.copy())
             elif op == "Q":
-                ctm = stack.pop() if stack else ctm
+                state = stack.pop() if stack else state
             elif op == "cm":
                 if len(operands) != 6:
                     raise Unexpected("a transformation (cm) does not have 6 numbers")
-                ctm = _multiply(tuple(pdfin.number(v, "transformation (cm)")
-                                      for v in operands), ctm)
-            elif op == "BT":
-                in_text = True
-            elif op == "ET":
-                in_text = False
+                state.ctm = inks.multiply(tuple(pdfin.number(v, "transformation (cm)")
+                                            for v in operands), state.ctm)
             elif op in COLOUR_OPERATORS:
                 self._space(COLOUR_OPERATORS[op], number, f"{'fill' if op.islower() else 'stroke'}"
                                                           f" colour ({op})")
@@ -392,9 +454,9 @@ class _Reader:
             elif op == "Tf" and operands:
                 self._font(resources, operands[0])
             elif op == "Do" and operands:
-                self._xobject(resources, operands[0], number, ctm, active, depth)
+                self._xobject(resources, operands[0], number, state, active, depth)
             elif op == "INLINE IMAGE" and operands:
-                self._inline(operands[0], number, ctm)
+                self._inline(operands[0], number, state)
             elif op == "sh":
                 self._space("Shading", number, "shading (sh)")
 
@@ -404,6 +466,9 @@ class _Reader:
             self.rgb_uses.append(f"page {number}: RGB {what}")
         if "DeviceRGB" in space:
             self.device_rgb.append(f"page {number}: {what}")
+        elif space.startswith(MANAGED_SPACES) or any(f"({managed})" in space
+                                                     for managed in MANAGED_SPACES):
+            self.managed.append(f"page {number}: {what} in {space}")
 
     def _resolve_space(self, value, resources) -> str:
         import pikepdf
@@ -472,7 +537,7 @@ class _Reader:
         elif not SUBSET.match(base):
             self.font_problems.append(f"{base} is embedded whole, not as a subset")
 
-    def _xobject(self, resources, name, number: int, ctm: tuple, active: set,
+    def _xobject(self, resources, name, number: int, state: inks.State, active: set,
                  depth: int) -> None:
         import pikepdf
 
@@ -487,8 +552,15 @@ class _Reader:
         if subtype == "/Form":
             matrix = xobject.get("/Matrix")
             matrix = (1, 0, 0, 1, 0, 0) if matrix is None else pdfin.matrix(matrix, "form Matrix")
+            inner = state.copy()
+            inner.ctm = inks.multiply(matrix, state.ctm)
+            if "/BBox" in xobject:  # a form shows nothing outside its BBox
+                x0, y0, x1, y1 = pdfin.rectangle(xobject.BBox, "form BBox")
+                corners = [inks.apply(inner.ctm, x, y)
+                           for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))]
+                inner.clip = inks.intersect(state.clip, inks.bounds(corners)) or inks.EMPTY
             self._content(xobject, xobject.get("/Resources", resources), number,
-                          _multiply(matrix, ctm), active, depth + 1)
+                          inner, active, depth + 1)
         elif subtype == "/Image":
             if xobject.get("/ImageMask", False):
                 space = "ImageMask"
@@ -500,15 +572,23 @@ class _Reader:
             self._image(str(name), xobject.objgen,
                         pdfin.integer(xobject.get("/Width"), f"image {name} Width"),
                         pdfin.integer(xobject.get("/Height"), f"image {name} Height"),
-                        space, len(xobject.read_raw_bytes()), number, ctm)
+                        space, len(xobject.read_raw_bytes()), number, state.ctm)
+            if self._ink is not None:
+                self._ink.image(state, xobject.objgen, xobject, mask=space == "ImageMask",
+                                space=space)
 
-    def _inline(self, image, number: int, ctm: tuple) -> None:
+    def _inline(self, image, number: int, state: inks.State) -> None:
+        ctm = state.ctm
         obj = image.obj if hasattr(image, "obj") else None
         width = int(getattr(image, "width", 0) or 0)
         height = int(getattr(image, "height", 0) or 0)
         space = str(getattr(image, "colorspace", "") or "DeviceGray").lstrip("/")
         self._image("inline image", ("inline", number, id(obj)), width, height, space, 0,
                     number, ctm)
+        if self._ink is not None:
+            mask = bool(getattr(image, "image_mask", False))
+            self._ink.image(state, None, image, mask=mask,  # None: not kept, drawn once
+                            space="ImageMask" if mask else space)
 
     def _image(self, name: str, key, width: int, height: int, space: str, size: int,
                number: int, ctm: tuple) -> None:
@@ -597,19 +677,113 @@ def _font_findings(fonts: frozenset[str], problems: tuple[str, ...]) -> list[Fin
                                      f"{', '.join(sorted(fonts))}")]
 
 
-def _colour_findings(spaces: frozenset[str], rgb_uses: tuple[str, ...],
-                     rules: Profile) -> list[Finding]:
+def _colour_findings(spaces: frozenset[str], uses: tuple[str, ...], rules: Profile, *,
+                     strict: bool = False) -> list[Finding]:
+    """uses: for a press product the uses of managed colour (ICC-based or calibrated RGB, Lab),
+    which PDF/X-4 allows but a shop converts its own way: a warning, or with strict (our own
+    builds, which never use it) a failure. DeviceRGB is PDF/X-4's to report (pdf/x), once."""
     listed = ", ".join(sorted(spaces)) or "none"
     if rules.colour_space != "cmyk":
         return [Finding("info", "colour", listed)]
-    findings = [Finding("fail", "colour", use) for use in rgb_uses[:10]]
-    if len(rgb_uses) > 10:
-        findings.append(Finding("fail", "colour", f"… and {len(rgb_uses) - 10} more RGB uses"))
+    level = "fail" if strict else "warn"
+    fix = "convert it to CMYK for the printing condition, or the shop's RIP will"
+    findings = [Finding(level, "colour", f"{use}: {fix}") for use in uses[:10]]
+    if len(uses) > 10:
+        findings.append(Finding(level, "colour", f"… and {len(uses) - 10} more uses of "
+                                                 f"RGB or Lab colour"))
     if "DeviceGray" in spaces:
         findings.append(Finding("warn", "colour",
                                 "DeviceGray used: prints on the black plate only"))
-    if not rgb_uses:
+    if not uses and not any(space.startswith(RGB_SPACES) or "RGB" in space
+                            for space in spaces):
         findings.append(Finding("info", "colour", f"no RGB: {listed}"))
+    return findings
+
+
+def _ink_limit(pdf, given: int | None) -> tuple[int, str]:
+    """The TAC limit and where it comes from, in words for the report."""
+    if given is not None:
+        return given, "the printing condition's limit"
+    stated = inks.ink_limit_stated(pdf)
+    if stated is not None:
+        return stated, "the limit its output intent states"
+    return inks.DEFAULT_INK_LIMIT, "assumed: the file states no limit (coated offset, FOGRA39)"
+
+
+def _blank_findings(pages: tuple[inks.PageSummary, ...], rules: Profile) -> list[Finding]:
+    """Blank pages, told as the padding they usually are: a booklet's pages come in fours,
+    and the blanks that fill the last sheet stand before the back cover."""
+    blanks = [page.number for page in pages if page.blank]
+    if not blanks:
+        return []
+    count = len(pages)
+    runs = pdfin.page_runs(blanks, most=10)
+    several = len(blanks) > 1
+    multiple = rules.page_multiple
+    padding = multiple > 1 and count % multiple == 0 and \
+        len(blanks) < multiple and blanks == list(range(blanks[0], blanks[0] + len(blanks)))
+    said = f"{len(blanks)} blank page{'s' if several else ''}"
+    if padding and blanks[-1] == count - 1 and count > 2:
+        return [Finding("info", "pages", f"{said} before the back cover make {count}, a "
+                                         f"multiple of {multiple} (pages {runs})")]
+    if padding and blanks[-1] == count:
+        return [Finding("info", "pages", f"{said} at the end make {count}, a multiple of "
+                                         f"{multiple} (pages {runs})")]
+    return [Finding("info", "pages", f"{said}: {runs} (nothing printed inside the trim)")]
+
+
+def _ink_findings(pages: tuple[inks.PageSummary, ...], limit: int, source: str, *,
+                  strict: bool) -> list[Finding]:
+    """The print rule set on the marks of every page (inks.py): one line per rule, naming
+    the pages, the first example and what to do. strict: knocking-out black fails."""
+    findings: list[Finding] = []
+
+    def rule(level: str, topic: str, attribute: str, text: str, fix: str) -> None:
+        hits = [page for page in pages if getattr(page, attribute)]
+        if not hits:
+            return
+        first = hits[0]
+        example = getattr(first, attribute)
+        if isinstance(example, tuple):
+            example = " and ".join(example) + f" side{'s' if len(example) > 1 else ''}"
+        findings.append(Finding(level, topic, f"{text} on page{'s' if len(hits) > 1 else ''} "
+                                              f"{pdfin.page_runs([p.number for p in hits], 10)} "
+                                              f"(page {first.number}: {example}): {fix}"))
+
+    measured = [page for page in pages if page.max_tac is not None]
+    over = [page for page in measured if page.max_tac > limit + 0.5]
+    for page in over[:10]:
+        findings.append(Finding("fail", "inks", f"page {page.number}: {page.max_tac:.0f} % "
+                                                f"total area coverage, over {limit} % ({source}): "
+                                                f"lighten the darkest colours, or separate the "
+                                                f"pictures for this printing condition"))
+    if len(over) > 10:
+        findings.append(Finding("fail", "inks", f"… and {len(over) - 10} more pages over "
+                                                f"{limit} %"))
+    if measured and not over:
+        top = max(measured, key=lambda page: page.max_tac)
+        findings.append(Finding("info", "inks", f"total area coverage at most "
+                                                f"{top.max_tac:.0f} % (page {top.number}), "
+                                                f"within {limit} % ({source})"))
+    rule("warn", "inks", "unmeasured", "the total area coverage leaves out what it cannot "
+         "know", "judge it on a proof or with the shop's preflight")
+    rule("fail" if strict else "warn", "inks", "knockout_black", "100 % K knocks out",
+         "set black text and rules to overprint (op and OP true, OPM 1), so that plates a "
+         "hair out of register leave no white halo")
+    rule("warn", "detail", "fine_text", f"text under {inks.FINE_TEXT_PT:g} pt in more than "
+         f"{inks.FINE_TEXT_INKS} inks", "print small text in black, a black tint or one ink "
+         "(two at most): on four plates it blurs when they are out of register")
+    rule("warn", "detail", "fine_rules", f"rules under {inks.FINE_RULE_PT:g} pt in more than "
+         "one ink", "print fine rules in one ink (a black tint or a single colour)")
+    rule("fail", "detail", "hairlines", f"hairlines under {inks.HAIRLINE_PT:g} pt",
+         "make every rule at least 0.125 pt wide (0.25 pt prints safely)")
+    rule("fail", "trim", "short_bleed", "artwork stops at the trim",
+         "extend it 3 mm past the trim into the bleed, or keep it off the edge")
+    if not any(f.topic == "detail" for f in findings):
+        findings.append(Finding("info", "detail", "fine text and rules in one or two inks, "
+                                                  "no hairlines"))
+    if not any(f.topic == "trim" for f in findings):
+        findings.append(Finding("info", "trim", "artwork at the trim runs 3 mm into the bleed"))
     return findings
 
 
@@ -710,11 +884,3 @@ def _tag_findings(pdf, data: bytes, rules: Profile, budget: Budget, *,
 # page-validation's rules on the claim itself (pdfuaid in the XMP), which a file that claims
 # nothing cannot meet.
 UA_IDENTIFICATION = "PDFUA1-ID-"
-
-
-def _multiply(m: tuple, n: tuple) -> tuple:
-    """m × n for PDF matrices [a b c d e f] (m applied first)."""
-    a, b, c, d, e, f = m
-    a2, b2, c2, d2, e2, f2 = n
-    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
-            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)

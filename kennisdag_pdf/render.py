@@ -14,7 +14,7 @@ from io import BytesIO
 from . import __version__
 from .errors import BadInput, Problem
 from .i18n import Language, join_names, language
-from .images import Placement
+from .images import Placement, four_ink_black
 from .loader import LoadedEvent
 from .model import cover_alt_text
 from .profiles import DEFAULT_PAGE_SIZE, DEFAULT_PROFILE, PROFILES, Profile
@@ -176,7 +176,8 @@ def render(loaded: LoadedEvent, profile: Profile | None = None,
         raise BadInput([Problem(0, 0, "", f"layout failed: {_first_line(exc)}",
                                 loaded.source_map.file)]) from None
     placements = tuple(shop.placements.values())
-    warnings = _check_resolution(loaded, placements, profile)
+    warnings = _check_resolution(loaded, placements, profile) + \
+        _check_logo_black(loaded, placements, profile)
     return Rendered(buffer.getvalue(), doc.pages, profile, doc.padding, placements, warnings,
                     info, tuple(doc.canv.tags.untagged_text))
 
@@ -207,6 +208,26 @@ def _check_resolution(loaded: LoadedEvent, placements: tuple[Placement, ...],
                        f"({size}); {profile.warn_dpi:.0f} dpi is recommended for print"))
     if errors:  # the warnings too: the user fixes every image in one go
         raise BadInput(errors + warnings)
+    return tuple(warnings)
+
+
+def _check_logo_black(loaded: LoadedEvent, placements: tuple[Placement, ...],
+                      profile: Profile) -> tuple[Problem, ...]:
+    """A logo is the organiser's own artwork: the brochure prints it as given, and says so
+    when its black is built from four inks (it fringes in colour on small lettering)."""
+    if profile.colour_space != "cmyk":
+        return ()
+    warnings, seen = [], set()
+    for placed in placements:
+        asset = placed.asset
+        logos = [field for field in asset.fields if field[-1] == "logo"]
+        if not logos or asset.rel in seen:
+            continue
+        seen.add(asset.rel)
+        if four_ink_black(placed):
+            warnings.append(loaded.source_map.problem(
+                logos[0], f"warning: '{asset.rel}' prints its black in four inks; ask the "
+                          f"designer for a logo with pure black (K only)"))
     return tuple(warnings)
 
 

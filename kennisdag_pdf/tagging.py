@@ -25,8 +25,10 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFObject, PDFStream, PDFString
-from reportlab.pdfgen.canvas import Canvas
+from reportlab.lib.colors import CMYKColor
+from reportlab.pdfbase.pdfdoc import (PDFDictionary, PDFFormXObject, PDFName, PDFObject,
+                                     PDFResourceDictionary, PDFStream, PDFString)
+from reportlab.pdfgen.canvas import Canvas, ExtGState
 from reportlab.pdfgen.textobject import PDFTextObject
 
 from .flowables import SOFT_HYPHEN, Element
@@ -336,6 +338,79 @@ class InlineRun:
         return child
 
 
+# --- overprint ------------------------------------------------------------------------------
+# On press, 100 % black overprints: the black plate prints its text and rules over whatever
+# the other plates carry beneath, so a plate out of register leaves no white halo around a
+# letter. Every other colour (white above all) knocks out. The canvas decides this where a
+# colour is set, for every paint that follows, so no part has to remember it.
+
+def _pure_black(colour) -> bool:
+    """100 % K and no other ink: the one colour that overprints."""
+    if isinstance(colour, CMYKColor):
+        if colour.spotName:
+            return False
+        d = colour.density
+        inks = (d * colour.cyan, d * colour.magenta, d * colour.yellow, d * colour.black)
+    elif isinstance(colour, (tuple, list)) and len(colour) == 4:
+        inks = tuple(colour)
+    else:
+        return False
+    return inks[0] == inks[1] == inks[2] == 0 and inks[3] >= 1
+
+
+class _PressStates(ExtGState):
+    """ReportLab's record of a content stream's graphics states (pushed and popped with q and
+    Q, its 'OP' and 'op' values what the stream is in), with the overprint states as our own
+    dictionaries: a fill state sets /op alone, a stroke state /OP with /op as it stands,
+    because a state without /op sets it to /OP's value (ISO 32000-1, table 58). /OPM 1: a
+    black at 100 % leaves the other plates' ink beneath it, not only their zeros."""
+
+    def overprint_name(self, stroke: bool | None, fill: bool) -> str:
+        key = (_OVERPRINT, stroke, fill)
+        if key not in self._c:
+            self._c[key] = f"gRLs{len(self._c)}"
+        return self._c[key]
+
+    def getState(self):  # noqa: N802 (ReportLab's name)
+        states = {}
+        for key, name in self._c.items():
+            if key[0] == _OVERPRINT:
+                _, stroke, fill = key
+                entries = {} if stroke is None else {"OP": _flag(stroke)}
+                states[name] = PDFDictionary({**entries, "op": _flag(fill), "OPM": 1})
+            else:
+                states[name] = PDFDictionary(dict((key,)))
+        return PDFDictionary(states) if states else None
+
+
+_OVERPRINT = "overprint"
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _overprint(canvas: "BrochureCanvas", code: list, written: dict, *, fill: bool | None = None,
+               stroke: bool | None = None, start: bool | None = False) -> None:
+    """Put the stream in the overprint state the colour just set asks for, unless it is in it
+    (written: 'OP' and 'op' as the stream stands; a missing key: start, what a stream begins
+    with, or None when not known, as in a text object)."""
+    if stroke is None:
+        if written.get("op", start) is fill:
+            return
+        name = canvas._extgstate.overprint_name(None, fill)
+        written["op"] = fill
+    else:
+        if written.get("OP", start) is stroke:
+            return
+        now = written.get("op", start)
+        if now is None:  # a text object that set no fill: the canvas' fill, as it stands
+            now = canvas._extgstate._d.get("op", False)
+        name = canvas._extgstate.overprint_name(stroke, now)
+        written["OP"], written["op"] = stroke, now
+    code.append(f"/{name} gs")
+
+
 class _LineEndText(PDFTextObject):
     """A text object that ends each wrapped line with a space, as a typed text would: read
     through the structure tree (by a screen reader, or copied), words at line ends would
@@ -343,6 +418,23 @@ class _LineEndText(PDFTextObject):
 
     _last_text = ""
     _inline: InlineRun | None = None
+    # The overprint states this text object's code leaves the stream in: its code reaches the
+    # page only when drawn, after whatever the canvas drew meanwhile.
+    _overprint_written: dict | None = None
+
+    def setFillColor(self, aColor, alpha=None):  # noqa: N802, N803 (ReportLab's names)
+        super().setFillColor(aColor, alpha)
+        if self._canvas._overprints_black:
+            self._overprint_written = self._overprint_written or {}
+            _overprint(self._canvas, self._code, self._overprint_written,
+                       fill=_pure_black(self._fillColorObj), start=None)
+
+    def setStrokeColor(self, aColor, alpha=None):  # noqa: N802, N803
+        super().setStrokeColor(aColor, alpha)
+        if self._canvas._overprints_black:
+            self._overprint_written = self._overprint_written or {}
+            _overprint(self._canvas, self._code, self._overprint_written,
+                       stroke=_pure_black(self._strokeColorObj), start=None)
 
     def _textOut(self, text, TStar=0):  # noqa: N802, N803 (ReportLab's names)
         if text:
@@ -356,11 +448,34 @@ class _LineEndText(PDFTextObject):
 
 
 class BrochureCanvas(Canvas):
-    """ReportLab's canvas, keeping the record (`tags`) of the tagged PDF it draws."""
+    """ReportLab's canvas, keeping the record (`tags`) of the tagged PDF it draws; a canvas
+    that paints in CMYK (print) overprints its 100 % black."""
+
+    _overprints_black = False
 
     def __init__(self, *args, **kwargs) -> None:
+        # Overprint is a matter of plates: only a CMYK canvas has them. (Set before ReportLab
+        # sets up its graphics state, which asks.)
+        self._overprints_black = kwargs.get("enforceColorSpace") == "cmyk"
         super().__init__(*args, **kwargs)
         self.tags = Tags(self)
+
+    def init_graphics_state(self):
+        super().init_graphics_state()
+        if self._overprints_black:
+            self._extgstate = _PressStates()
+
+    def setFillColor(self, aColor, alpha=None):  # noqa: N802, N803
+        super().setFillColor(aColor, alpha)
+        if self._overprints_black:
+            _overprint(self, self._code, self._extgstate._d,
+                       fill=_pure_black(self._fillColorObj))
+
+    def setStrokeColor(self, aColor, alpha=None):  # noqa: N802, N803
+        super().setStrokeColor(aColor, alpha)
+        if self._overprints_black:
+            _overprint(self, self._code, self._extgstate._d,
+                       stroke=_pure_black(self._strokeColorObj))
 
     def beginText(self, x=0, y=0, direction=None):  # noqa: N802
         text = _LineEndText(self, x, y, direction=direction)
@@ -371,7 +486,24 @@ class BrochureCanvas(Canvas):
             text._linkRecord = run.link_record(text)
         return text
 
+    def _setXObjects(self, thing):  # noqa: N802
+        super()._setXObjects(thing)
+        states = getattr(thing, "ExtGState", None)
+        if states and isinstance(thing, PDFFormXObject):
+            # ReportLab gives a form the resources it gives any form and forgets its graphics
+            # states: a form's black (the contents' page numbers) is to overprint too.
+            resources = PDFResourceDictionary()
+            resources.basicFonts()
+            resources.allProcs()
+            if thing.XObjects:
+                resources.XObject = thing.XObjects
+            resources.ExtGState = states
+            thing.Resources = resources
+
     def drawText(self, aTextObject):  # noqa: N802, N803
+        written = getattr(aTextObject, "_overprint_written", None)
+        if written:  # the stream is left as the text object's code leaves it
+            self._extgstate._d.update(written)
         run = self.tags.inline
         if run is not None and run.text_object is aTextObject:
             return self.tags.inline_text(aTextObject)

@@ -166,9 +166,12 @@ def test_build_print_then_impose_then_check(event_folder):
 def test_check_fails_with_exit_3_and_the_reason(event_folder):
     assert run("build", "kennisdag-2011.yaml", cwd=event_folder).returncode == 0
     screen = event_folder / "output" / "kennisdag-2011.pdf"
-    as_print = run("check", screen, "--profile", "print", cwd=event_folder)
+    as_print = run("check", screen, "--rules", "print", cwd=event_folder)
     assert as_print.returncode == 3
     assert "TrimBox missing" in as_print.stdout and as_print.stdout.rstrip().endswith(")")
+    # --profile, the option's name before the rule sets, still names one
+    assert run("check", screen, "--profile", "print", cwd=event_folder).stdout == \
+        as_print.stdout
     tight = run("check", screen, "--max-size", "10kB", cwd=event_folder)
     assert tight.returncode == 3 and "over the budget of 10 kB" in tight.stdout
 

@@ -23,7 +23,7 @@ LAYERS = [
     ("layout", ["truetype", "fonts", "hyphenation", "theme", "images", "checks", "flowables",
                 "tagging", "parts", "document", "compose"]),
     ("rendering and finishing", ["render", "published", "pdfa", "pdfin", "preflight", "finish",
-                                 "impose", "preview", "accessibility", "pdfx"]),
+                                 "impose", "preview", "accessibility", "pdfx", "inks"]),
     ("delivery", ["isolation", "mail", "archive", "catalogue", "new", "watch"]),
     ("commands", ["build", "foreign", "mail.run"]),
     ("command line", ["cli"]),

@@ -104,8 +104,9 @@ def test_a_good_print_file_passes():
 
 
 @pytest.mark.parametrize("fault, topic, words", [
-    (dict(rgb_fill=True), "colour", "RGB fill colour (rg)"),
-    (dict(rgb_image=True), "colour", "RGB image"),
+    # DeviceRGB once, as PDF/X-4 (pdfx.py) reports it; the colour line is for managed colour
+    (dict(rgb_fill=True), "pdf/x", "page 1: fill colour (rg) in DeviceRGB"),
+    (dict(rgb_image=True), "pdf/x", "in DeviceRGB: device colour must be DeviceCMYK"),
     (dict(image_dpi=100), "images", "under 150 dpi"),
     (dict(helvetica=True), "fonts", "Helvetica is not embedded"),
     (dict(trim_box=False), "boxes", "TrimBox missing on pages 1–4"),
@@ -141,7 +142,8 @@ def test_a_screen_file_passes_screen_and_fails_print():
     screen = preflight(data, profile="screen", name="s.pdf", size_budget=2 << 20)
     assert {f.topic for f in screen.failures} <= {"tags", "pdf/ua"}
     printed = preflight(data, profile="print", name="s.pdf")
-    assert {"boxes", "colour"} <= set(topics(printed))
+    assert {"boxes", "pdf/x"} <= set(topics(printed))
+    assert any("DeviceRGB" in line for line in topics(printed)["pdf/x"])
 
 
 def test_the_size_budget_names_the_largest_image():
@@ -201,9 +203,11 @@ def test_the_checks_follow_the_profiles_options_not_its_name():
     assert missing.message == "BleedBox missing on pages 1"
     assert _box_findings(trimmed, PROFILES["screen"], MARKS.bleed, damaged=False)[0].message \
         == "trimmed pages, no bleed"
-    assert _colour_findings(frozenset({"DeviceRGB"}), ("page 1: RGB fill colour (rg)",),
-                            proof)[0].level == "fail"
-    assert _colour_findings(frozenset({"DeviceRGB"}), ("page 1: RGB fill colour (rg)",),
+    managed = ("page 1: fill colour in ICCBased(3)",)
+    assert _colour_findings(frozenset({"ICCBased(3)"}), managed, proof)[0].level == "warn"
+    assert _colour_findings(frozenset({"ICCBased(3)"}), managed, proof,
+                            strict=True)[0].level == "fail"
+    assert _colour_findings(frozenset({"ICCBased(3)"}), managed,
                             PROFILES["screen"])[0].level == "info"
 
 

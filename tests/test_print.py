@@ -219,12 +219,12 @@ def test_print_files_pass_their_own_preflight(print_2011, print_en):
 
 
 def test_the_imposed_2011_booklet_is_in_printers_order(print_2011):
-    from kennisdag_pdf.impose import impose
+    from kennisdag_pdf.impose import SHEET_MARKS, impose
 
     booklet = impose(print_2011.pdf, "print.pdf")
     n = print_2011.result.pages
     assert booklet.sheets == n // 4
-    s, w, h = MARKS.border, A5[0], A5[1]
+    s, w, h = SHEET_MARKS.border, A5[0], A5[1]  # the sheet's own marks border
     document = pdfium.PdfDocument(booklet.pdf)
     try:
         seen = []

@@ -125,9 +125,78 @@ def test_entities_are_not_decoded(style):
     assert body_plain(source) == [source]
 
 
-def test_headings_and_lists_print_as_written(style):
-    markups = body("# Kop\n\n- punt\n\n1. eerste\n\n> citaat")
-    assert [seen(m, style) for m in markups] == ["# Kop", "- punt", "1. eerste", "> citaat"]
+def test_headings_and_quotes_print_as_written(style):
+    # (the loader refuses a heading: body_problems; the text pipeline never drops one)
+    markups = body("# Kop\n\n> citaat")
+    assert [seen(m, style) for m in markups] == ["# Kop", "> citaat"]
+
+
+# --- lists (issue 18) ----------------------------------------------------------------------------
+
+def test_bulleted_and_numbered_lists_are_lists_with_their_items():
+    blocks = text.body_blocks("Stappen:\n\n- een *x*\n- twee\n  - diep\n\n3. drie\n4. vier\n\nEinde.")
+    intro, bullets, numbers, end = blocks
+    assert intro.markup == "Stappen:" and end.markup == "Einde."
+    assert not bullets.ordered and [len(item) for item in bullets.items] == [1, 2]
+    assert bullets.items[0][0].markup == "een <i>x</i>"
+    nested = bullets.items[1][1]
+    assert isinstance(nested, text.BodyList) and nested.items[0][0].markup == "diep"
+    assert numbers.ordered and numbers.start == 3
+    assert [item[0].markup for item in numbers.items] == ["drie", "vier"]
+
+
+def test_a_list_item_keeps_its_links_for_paper():
+    [listing] = text.body_blocks("- zie [het verslag](https://example.org/v)", printed_links=True)
+    [[item]] = listing.items
+    assert item.urls == ("https://example.org/v",) and "<a" not in item.markup
+    assert text.body_paragraphs("a\n\n- b\n- c") == [
+        text.BodyParagraph("a", ()), text.BodyParagraph("b", ()), text.BodyParagraph("c", ())]
+
+
+def test_a_dash_inside_a_line_is_no_list():
+    [para] = text.body_blocks("Het is 2011 - een goed jaar.\nNog 3. regels")
+    assert isinstance(para, text.BodyParagraph)
+
+
+# --- what a body cannot have (issue 18): never dropped in silence ----------------------------
+
+@pytest.mark.parametrize("source, words", [
+    ("Zie [notitie](example.org/notitie).", ["[notitie](example.org/notitie) on line 1",
+                                             "write [notitie](https://example.org/notitie)"]),
+    ("a\n\n[pagina](/relatief/pad)", ["line 3", "write the whole address, with https://"]),
+    ("[klik](javascript:alert(1))", ["not javascript:", "[klik](javascript:alert"]),
+    ("[ftp](ftp://x.org/a)", ["not ftp:"]),
+    ("Zie [x][1].", ["refers to a link '1' that is not defined", "[1]: https://"]),
+    ("Zie [het verslag][].", ["refers to a link 'het verslag'"]),
+    ("Mail <example.org> of", ["'<example.org>' on line 1", "<https://example.org>"]),
+    ("![zaal](https://x.org/zaal.jpg)", ["is an image", "photos:"]),
+    ("Intro\n\n## Kop", ["'## Kop' on line 3", "Markdown heading", "chapters:", "the ##"]),
+    ("- punt\n- # kop in een lijst", ["'# kop in een lijst' on line 2", "heading"]),
+])
+def test_what_the_brochure_cannot_make_is_named_with_its_line_and_fix(source, words):
+    [problem] = text.body_problems(source)
+    for word in words:
+        assert word in problem, problem
+    assert "\n" not in problem
+
+
+@pytest.mark.parametrize("source", [
+    "Gewoon tekst.", "[sic] en [a] (b)", "#hashtag en 3 # 4", "<b>vet</b> en <br>",
+    "[x](https://x.org) [m](mailto:a@b.nl) <https://y.nl> <info@x.nl>",
+    "[verslag][1]\n\n[1]: https://example.org/v", "- lijst\n1. nummer", "C# en F#",
+])
+def test_what_the_brochure_makes_has_no_problem(source):
+    assert text.body_problems(source) == []
+
+
+def test_a_defined_reference_link_is_a_link(style):
+    [markup] = body("Zie [het verslag][v].\n\n[v]: https://example.org/v")
+    assert 'href="https://example.org/v"' in markup and seen(markup, style) == "Zie het verslag."
+
+
+def test_a_body_without_anything_to_doubt_is_not_parsed(monkeypatch):
+    monkeypatch.setattr(text, "_parser", lambda: pytest.fail("parsed"))
+    assert text.body_problems("Geen link, geen kop: [a] (b) en 3 # 4.") == []
 
 
 def test_backslash_escapes_remove_the_backslash():
@@ -153,7 +222,8 @@ ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)))
 MARKDOWNISH = st.lists(st.sampled_from([
     "*", "**", "_", "[", "]", "(", ")", "https://x.org", "javascript:", "mailto:a@b.nl", "<",
     ">", "&", "&amp;", "&#0;", '"', "'", "\\", "`", "#", "- ", "\n", "\n\n", "  \n", " ",
-    "woord", "é", "<https://y.nl/?a=1&b=2>", "<b>", "</a>",
+    "woord", "é", "<https://y.nl/?a=1&b=2>", "<b>", "</a>", "1. ", "![", "][", "\n- ",
+    "\n  - ", "\n2. ", "[1]: https://z.nl\n", "<a.b>", "\n# ",
 ]), max_size=40).map("".join)
 
 
@@ -170,6 +240,15 @@ def test_body_always_parses(style, text):
     for markup in body(text):
         Paragraph(markup, style)  # raises ValueError on markup ReportLab cannot parse
     assert len(body(text)) == len(body_plain(text))
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(source=st.one_of(ANY_TEXT, MARKDOWNISH))
+def test_every_problem_is_one_line_and_the_check_never_fails(source):
+    import kennisdag_pdf.text as module
+
+    for problem in module.body_problems(source):
+        assert "\n" not in problem and " on line " in problem
 
 
 @pytest.mark.parametrize("url, shown", [

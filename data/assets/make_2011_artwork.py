@@ -19,6 +19,8 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 HERE = Path(__file__).resolve().parent
 FONTS = HERE.parent.parent / "fonts"
 
+# The placeholders' greys are neutral (R = G = B): print separates a grey image on the black
+# plate alone (kennisdag_pdf.images.separate), so the lettering has no colour fringes.
 GREY = (60, 60, 60)
 RULE = (170, 170, 170)
 PETROL = (29, 81, 104)

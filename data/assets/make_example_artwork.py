@@ -1,8 +1,10 @@
-"""Makes the two illustrations on the photo page of the invented English example event.
+"""Makes the two illustrations on the photo page of the invented English example event, and
+gives the Open Shelf logo a neutral black.
 
 Deterministic (fixed seed); run once, the output is committed beside this script:
-`.venv/bin/python data/assets/make_example_artwork.py`. They stand in for photographs of the
-day so that the example exercises photo pages, resampling for the screen and CMYK for print.
+`.venv/bin/python data/assets/make_example_artwork.py`. The illustrations stand in for
+photographs of the day so that the example exercises photo pages, resampling for the screen
+and CMYK for print.
 """
 
 from __future__ import annotations
@@ -43,6 +45,31 @@ def shelves(path: Path, seed: int, tint: tuple[int, int, int]) -> None:
     print(f"{path.name}: {image.width} × {image.height}, {path.stat().st_size // 1024} kB")
 
 
+def neutral_black(path: Path, ink: tuple[int, int, int], grey: int) -> None:
+    """Repaint a logo's lettering from a tinted black (ink) to the neutral grey of the same
+    lightness, its soft edges on white with it. A press profile builds a tinted black from
+    all four inks, which fringe in colour on small letters; a neutral grey in artwork prints
+    on black alone (kennisdag_pdf.images.separate). Pixels that are no blend of the ink and
+    white (the coloured parts) and neutral ones stay as they are, so a second run changes
+    nothing."""
+    image = Image.open(path).convert("RGB")
+    pixels = image.load()
+    for y in range(image.height):
+        for x in range(image.width):
+            pixel = pixels[x, y]
+            if pixel[0] == pixel[1] == pixel[2]:  # neutral already (white, or repainted)
+                continue
+            shares = [(255 - value) / (255 - channel) for value, channel in zip(pixel, ink)]
+            if max(shares) - min(shares) <= 0.03:
+                share = sum(shares) / 3
+                level = round(255 - share * (255 - grey))
+                pixels[x, y] = (level, level, level)
+    image.save(path, optimize=True)
+    print(f"{path.name}: {image.width} × {image.height}")
+
+
 if __name__ == "__main__":
     shelves(HERE / "example-en-reading-room.jpg", 2024, (40, 90, 130))
     shelves(HERE / "example-en-archive.jpg", 1871, (120, 60, 100))
+    # The wordmark's slate (35, 40, 45) as the grey of its lightness.
+    neutral_black(HERE / "open-shelf-logo.png", (35, 40, 45), 39)

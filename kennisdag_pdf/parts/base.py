@@ -16,8 +16,8 @@ from io import BytesIO
 from reportlab.platypus import Flowable, Paragraph
 
 from .. import text
-from ..flowables import (BulletList, Element, Heading, OutlineEntry, Para, Picture, Signpost,
-                         tagged)
+from ..flowables import (BulletList, Element, Heading, IntroFits, OutlineEntry, Para, Picture,
+                         Signpost, tagged)
 from ..i18n import Language
 from ..images import ImageShop
 from ..profiles import Profile
@@ -40,18 +40,50 @@ class Context:
         return self.document.add("Sect")
 
     def body(self, value: str | None, style: str = "body", *,
-             parent: Element | None = None) -> list[Flowable]:
-        """Body text: a paragraph (P) per paragraph, and on paper a QR code per link."""
+             parent: Element) -> list[Flowable]:
+        """Body text under parent: a paragraph (P) per paragraph, a list (L) per list, and on
+        paper a QR code per link."""
         if not value:
             return []
-        printed = self.profile.printed_links
+        blocks = text.body_blocks(value, link_color=self.theme.palette.link,
+                                  printed_links=self.profile.printed_links)
+        return self._blocks(blocks, style, parent)
+
+    def _blocks(self, blocks: list[text.BodyBlock], style: str, parent: Element, *,
+                in_item: bool = False) -> list[Flowable]:
         story: list[Flowable] = []
-        for para in text.body_paragraphs(value, link_color=self.theme.palette.link,
-                                         printed_links=printed):
-            story.append(_bound(Para(para.markup, self.theme[style]), parent, "P"))
-            if printed and para.urls:
-                story.append(qr_codes(self.theme, para.urls, parent))
+        for block in blocks:
+            if isinstance(block, text.BodyList):
+                listing = self._list(block, style, parent)
+                # A paragraph before a list introduces it (within an item it is the item's
+                # own words, which carry its bullet: nothing may come before them).
+                if story and isinstance(story[-1], Para) and not in_item:
+                    story.insert(-1, IntroFits(story[-1], listing.first_item, listing.indent))
+                story.append(listing)
+                continue
+            para = _bound(Para(block.markup, self.theme[style]), parent, "P")
+            story.append(para)
+            if self.profile.printed_links and block.urls:
+                story.append(qr_codes(self.theme, block.urls, parent))
         return story
+
+    def _list(self, listing: text.BodyList, style: str, parent: Element) -> BulletList:
+        """A list written in a body: bullets or numbers in the text's own colour (the writer's
+        list, not one of the brochure's accents), its items set tight ("list_item") and the
+        list spaced as the paragraphs around it (a list within an item as an item)."""
+        item_style = "list_item"
+        colour = self.theme[style].textColor
+        if listing.ordered:
+            options = self.theme.numbered_list_options(listing.start, colour)
+            numbering = "Decimal"
+        else:
+            options = self.theme.list_options("•", colour)
+            numbering = "Disc"
+        options["spaceAfter"] = self.theme[style].spaceAfter
+        return bullet_list(self, parent, listing.items,
+                           lambda item, body: self._blocks(list(item), item_style, body,
+                                                           in_item=True),
+                           options=options, numbering=numbering)
 
     def plain(self, value: str, style: str, element: Element | None = None) -> Paragraph:
         """Plain text; bound to element when given (a role of its own: H1, TD, P …)."""
@@ -94,15 +126,16 @@ def section_heading(ctx: Context, title: str, key: str, parent: Element) -> Head
     return tagged(heading, parent.add("H2"))
 
 
-def bullet_list(ctx: Context, parent: Element, values, body, *, bullet: str, colour,
+def bullet_list(ctx: Context, parent: Element, values, body, *, options: dict,
                 numbering: str) -> BulletList:
     """A list with hanging bullets, L > LI > Lbl (the bullet) + LBody under parent: body(value,
-    lbody) makes an item's flowables, bound within its LBody. numbering: the list's
-    /ListNumbering ("Disc", "None", …), what a reader is told the bullets are."""
+    lbody) makes an item's flowables, bound within its LBody. options: the theme's list
+    options (Theme.list_options, numbered_list_options); numbering: the list's
+    /ListNumbering ("Disc", "Decimal", "None", …), what a reader is told the bullets are."""
     listing = parent.add("L", attributes={"O": "List", "ListNumbering": numbering})
     items = []
     for value in values:
         entry = listing.add("LI")
         label = entry.add("Lbl")
         items.append((label, body(value, entry.add("LBody"))))
-    return BulletList(items, **ctx.theme.list_options(bullet, colour))
+    return BulletList(items, **options)

@@ -16,5 +16,6 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
     story += ctx.body(conclusions.intro, parent=section)
     story.append(bullet_list(ctx, section, conclusions.points,
                              lambda point, body: ctx.body(point, "list", parent=body),
-                             bullet="•", colour=theme.palette.accent, numbering="Disc"))
+                             options=theme.list_options("•", theme.palette.accent_small),
+                             numbering="Disc"))
     return story

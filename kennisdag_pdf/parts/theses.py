@@ -67,5 +67,6 @@ def build_untreated(loaded: LoadedEvent, ctx: Context) -> list:
     heading = part_heading(ctx, ctx.lang["untreated_theses"], "untreated-theses", section)
     listing = bullet_list(ctx, section, items,
                           lambda item, body: [ctx.plain(item, "quiet_list", body.add("P"))],
-                          bullet="–", colour=theme.palette.secondary, numbering="None")
+                          options=theme.list_options("–", theme.palette.secondary),
+                          numbering="None")
     return [heading, listing]
