@@ -207,17 +207,27 @@ def _dangling_link(root: Path, parts: tuple[str, ...]) -> tuple[str, str] | None
     return None
 
 
+ASSETS_FOLDER = "assets"  # where `new` puts an event's images
+
+
 def _suggest(root: Path, rel: str) -> str:
-    """Find 'assets/Logo.PNG' for 'assets/logo.png': names differ in case across systems."""
-    want = unicodedata.normalize("NFC", rel.replace("\\", "/")).casefold()
-    parent = (root / rel).parent
-    try:
-        for entry in parent.iterdir():
-            got = entry.relative_to(root).as_posix()
-            if got != rel and unicodedata.normalize("NFC", got).casefold() == want:
-                return f" (did you mean {got}?)"
-    except OSError:
-        pass
+    """Find 'assets/Logo.PNG' for 'assets/logo.png': names differ in case across systems;
+    and 'assets/zaal.jpg' for 'zaal.jpg': `new` puts images in assets/, and a name typed
+    without the folder is the likeliest slip."""
+    tries = [rel]
+    if not rel.startswith(("assets/", "./assets/")):
+        tries.append(f"{ASSETS_FOLDER}/{rel.removeprefix('./')}")
+    for candidate in tries:
+        want = unicodedata.normalize("NFC", candidate.replace("\\", "/")).casefold()
+        parent = (root / candidate).parent
+        try:
+            for entry in parent.iterdir():
+                got = entry.relative_to(root).as_posix()
+                if got != rel and unicodedata.normalize("NFC", got).casefold() == want \
+                        and entry.is_file():
+                    return f" (did you mean {got}?)"
+        except (OSError, ValueError):
+            pass
     return ""
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .errors import Problem
-from .model import KnowledgeDay
+from .model import Event, KnowledgeDay
 from .sourcemap import SourceMap, short
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:
@@ -67,6 +67,40 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
            "September", "October", "November", "December")
 
 
+# The format's keys are English; an organiser writing Dutch types the Dutch word, which no
+# spelling match finds (`stellingen` is nothing like `theses`). Each applies where its
+# English key is allowed.
+DUTCH_KEYS = {
+    "stellingen": "theses", "deelnemers": "participants", "conclusies": "conclusions",
+    "slotwoord": "closing", "hoofdstukken": "chapters", "foto's": "photos",
+    "foto’s": "photos", "fotos": "photos", "organisatoren": "organisers", "titel": "title",
+    "ondertitel": "subtitle", "datum": "date", "locatie": "venue", "plaats": "city",
+    "taal": "language",
+}
+
+
+def _unknown_key(key: str, known: list[str], owner: type[BaseModel] | None) -> str:
+    """'unknown key …' with the key it most likely stands for."""
+    message = f"unknown key '{short(key)}'"
+    alias = DUTCH_KEYS.get(key.strip().lower())
+    if alias in known:
+        return message + f" (did you mean '{alias}'?)"
+    # Only a key about as long as a field name can be a misspelt one; difflib indexes
+    # every character of the key (an 8 MB key took 300 MB).
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6) \
+        if len(key) <= 2 * max(map(len, known), default=0) else []
+    if close:
+        return message + f" (did you mean '{close[0]}'?)"
+    event_keys = list(Event.model_fields)
+    if owner is KnowledgeDay:  # a key of `event` written at the top level
+        target = alias if alias in event_keys else key if key in event_keys else None
+        if target:
+            return message + f" here: '{target}' belongs under 'event:', indented"
+    if known:
+        message += f"; allowed here: {', '.join(known)}"
+    return message
+
+
 def problem_from(err: dict, source_map: SourceMap) -> Problem:
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
@@ -75,15 +109,7 @@ def problem_from(err: dict, source_map: SourceMap) -> Problem:
     elif kind == "extra_forbidden":
         owner = _model_at(loc[:-1])
         known = list(owner.model_fields) if owner else []
-        message = f"unknown key '{short(str(loc[-1]))}'"
-        # Only a key about as long as a field name can be a misspelt one; difflib indexes
-        # every character of the key (an 8 MB key took 300 MB).
-        close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6) \
-            if len(str(loc[-1])) <= 2 * max(map(len, known), default=0) else []
-        if close:
-            message += f" (did you mean '{close[0]}'?)"
-        elif known:
-            message += f"; allowed here: {', '.join(known)}"
+        message = _unknown_key(str(loc[-1]), known, owner)
     elif kind == "string_type":
         message = f"expected text, found {_describe(value)}"
     elif kind == "list_type":

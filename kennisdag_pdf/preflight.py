@@ -862,6 +862,11 @@ def _tag_findings(pdf, data: bytes, rules: Profile, budget: Budget, *,
 
     claimed = rules.accessibility == "required"
     level = "fail" if claimed else "warn"
+    if not claimed and rules.colour_space == "cmyk" and "/StructTreeRoot" not in pdf.Root:
+        # An untagged press file (the imposed booklet: sheets, not pages anyone reads on a
+        # screen) is said to be so once, not warned about rule by rule.
+        return [Finding("info", "tags", "not tagged: a file for the press only, not for "
+                                        "reading on a screen")]
     problems = check_tags(pdf, budget, claimed=claimed) if read_tags else []
     findings = [Finding(level, "tags", f"{p.message} (Matterhorn {p.rule})"
                         if re.fullmatch(r"\d\d-\d\d\d", p.rule) else p.message)
