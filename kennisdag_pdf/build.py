@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from .errors import BadInput
+from .profiles import DEFAULT_PAGE_SIZE, DEFAULT_PROFILE, PROFILES
 
 if TYPE_CHECKING:  # the heavy modules load only when a command runs
     from .archive import Filed
@@ -150,15 +151,18 @@ def build_file(event_file: Path, profile: str, page_size: str, output: Path | No
 def preview_file(event_file: Path, profile: str, page_size: str, output: Path | None, *,
                  pages: str | None, dpi: float, report: Report = Report()) -> Preview:
     """The brochure as PNG pages and a contact sheet in output (default:
-    output/preview/<its profile's name>/)."""
+    output/preview/<its profile's name>/), each file named after the brochure
+    (kennisdag-2011-print-p001.png), whatever the folder is called."""
     from .preview import write_preview
 
-    def folder_for(loaded, chosen):
-        return output or Path("output") / "preview" / chosen.output_name(
-            loaded.day.event.id).removesuffix(".pdf")
+    def name_of(loaded, chosen):
+        return chosen.output_name(loaded.day.event.id).removesuffix(".pdf")
 
-    made = make(event_file, profile, page_size, folder_for, folder=True, report=report)
-    return write_preview(made.finished.pdf, made.target, slug=made.target.name, pages=pages,
+    made = make(event_file, profile, page_size,
+                lambda loaded, chosen: output or Path("output") / "preview" / name_of(
+                    loaded, chosen), folder=True, report=report)
+    return write_preview(made.finished.pdf, made.target,
+                         slug=name_of(made.loaded, made.rendered.profile), pages=pages,
                          dpi=dpi)
 
 
@@ -185,15 +189,21 @@ def archive_event(event_file: Path, into: Path, page_size: str, *, new_version: 
     return Archived(made, filed, time.perf_counter() - started)
 
 
-def validate(event_file: Path, *, report: Report = Report()) -> LoadedEvent:
-    """The event file checked as a build would check it, without building: its images read
-    only as far as their checks need. The data's warnings go to report.warn once the file
-    has passed every check."""
-    from .checks import alt_warnings, check_glyphs
+def validate(event_file: Path, profile: str = DEFAULT_PROFILE,
+             page_size: str = DEFAULT_PAGE_SIZE, *, report: Report = Report()) -> LoadedEvent:
+    """The event file checked as a build of this profile and page size would check it,
+    without building: everything the build would refuse or warn about that is known before
+    its layout (checks.before_layout). Its images are read only as far as those checks need:
+    a photograph's pixels at an eighth, unless the profile prints in CMYK, whose logos are
+    judged as the press gets them. The warnings go to report.warn once the file has passed
+    every check."""
+    from .checks import before_layout
     from .loader import load
+    from .render import check_environment
 
-    loaded = load(event_file, full_images=False)
-    check_glyphs(loaded)
-    for warning in alt_warnings(loaded):
+    check_environment()  # as a build: SOURCE_DATE_EPOCH, a print shop's colour profile
+    chosen = PROFILES[profile]
+    loaded = load(event_file, full_images=chosen.colour_space == "cmyk")
+    for warning in before_layout(loaded, chosen, page_size):
         report.warn(warning)
     return loaded

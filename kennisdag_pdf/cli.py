@@ -224,8 +224,9 @@ def build(
 def preview(
     event_file: EventFile,
     output: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", help="Folder for the PNG files (default: output/preview/EVENT-ID/, "
-                               "…-print/ for print).", show_default=False)] = None,
+        "--output", "-o", help="Folder for the PNG files, named EVENT-ID-p001.png … "
+                               "(default: output/preview/EVENT-ID/, …-print/ for print).",
+        show_default=False)] = None,
     profile: ProfileOption = ProfileName.screen,
     page_size: PageSizeOption = PageSize.a5,
     pages: Annotated[Optional[str], typer.Option(
@@ -327,13 +328,19 @@ def new(
 
 
 @app.command()
-def validate(event_file: EventFile) -> None:
-    """Check an event file without building it: every problem, each on one line."""
+def validate(
+    event_file: EventFile,
+    profile: ProfileOption = ProfileName.screen,
+    page_size: PageSizeOption = PageSize.a5,
+) -> None:
+    """Check an event file without building it: every problem, each on one line, and every
+    warning a build of this profile and page size would give before its layout (print: the
+    images' resolution at their printed size, four-ink black in logos)."""
 
     def run() -> None:
         from .build import validate as validate_event
 
-        day = validate_event(event_file, report=_report()).day
+        day = validate_event(event_file, profile.value, page_size.value, report=_report()).day
         unlisted = len(day.participants) - len(day.listed_participants)
         hidden = f" ({unlisted} not listed)" if unlisted else ""
         _say(f"{event_file}: valid ({len(day.agenda)} agenda items, "
@@ -557,6 +564,8 @@ def check(
 
 
 TlsMode = Enum("TlsMode", {mode: mode for mode in DEFAULT_PORTS}, type=str)  # type: ignore[misc]
+SmtpAuth = Enum("SmtpAuth", {m: m for m in ("password", "xoauth2")}, type=str)  # type: ignore[misc]
+Via = Enum("Via", {m: m for m in ("smtp", "graph")}, type=str)  # type: ignore[misc]
 
 
 @app.command()
@@ -603,8 +612,11 @@ def mail(
     sender: Annotated[Optional[str], typer.Option(
         "--from", metavar="ADDRESS", help="'Name <address>' of the sender (default: from: in "
                                           "mail.yaml).", show_default=False)] = None,
-    rate: Annotated[float, typer.Option(
-        "--rate", metavar="N", min=0, help="At most N messages a minute (0: no limit).")] = 60,
+    rate: Annotated[Optional[float], typer.Option(
+        "--rate", metavar="N", min=0,
+        help="At most N messages a minute (0: no limit). Default: 60, or the provider's "
+             "limit: 30 for Microsoft 365 (SMTP and Graph) and Gmail.",
+        show_default=False)] = None,
     max_attachment: Annotated[str, typer.Option(
         "--max-attachment", metavar="SIZE", help="Refuse to attach a brochure larger than "
                                                  "this.")] = "10MB",
@@ -618,6 +630,22 @@ def mail(
         "--output", "-o", help="Folder for the dry run's .eml files (default: "
                                "output/outbox/EVENT-ID/).", show_default=False)] = None,
     page_size: PageSizeOption = PageSize.a5,
+    smtp_auth: Annotated[Optional[SmtpAuth], typer.Option(
+        "--smtp-auth", case_sensitive=False,
+        help="password (default): --smtp-user with KENNISDAG_SMTP_PASSWORD; xoauth2: sign in "
+             "with an OAuth2 access token (Microsoft 365, Google) from --token-command or "
+             "KENNISDAG_SMTP_TOKEN, as --smtp-user (default: the From address).",
+        show_default=False)] = None,
+    token_command: Annotated[Optional[str], typer.Option(
+        "--token-command", metavar="CMD",
+        help="A command that prints an access token on its first line (run without a shell, "
+             "again when the token expires), such as 'oama access ADDRESS'.",
+        show_default=False)] = None,
+    via: Annotated[Optional[Via], typer.Option(
+        "--via", case_sensitive=False,
+        help="smtp (default) or graph: send through Microsoft Graph as the From address, "
+             "with a token from --token-command or KENNISDAG_GRAPH_TOKEN.",
+        show_default=False)] = None,
 ) -> None:
     """Mail the screen brochure to every participant, each their own message: a dry run
     unless --send.
@@ -637,7 +665,8 @@ def mail(
             cafile=cafile, journal=journal, retry_unknown=retry_unknown,
             new_mailing=new_mailing, sender=sender, rate=rate, max_attachment=max_attachment,
             retry_wait=retry_wait, pause_after=pause_after, output=output,
-            page_size=page_size.value)
+            page_size=page_size.value, smtp_auth=smtp_auth.value if smtp_auth else None,
+            token_command=token_command, via=via.value if via else None)
         code = run_mailing(options, Voice(
             say=_say, warn=lambda line: typer.echo(line, err=True), detail=_detail,
             table=_table, counter=_Counter, build=_report()))

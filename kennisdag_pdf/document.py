@@ -23,8 +23,8 @@ from reportlab.lib.utils import TimeStamp, bytestr
 from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate
 
 from .flowables import (TEMPLATE_BACK, TEMPLATE_BODY_LEFT, TEMPLATE_BODY_RIGHT, TEMPLATE_COVER,
-                        BlankPage, Element, FillSheet, Presence, Signpost, presence_of,
-                        signpost_of)
+                        BlankPage, Element, FillSheet, KeepWithFirstLines, Presence, Signpost,
+                        frame_fill, presence_of, signpost_of)
 from .i18n import Language
 from .profiles import Profile
 from .tagging import BrochureCanvas, metadata_stream, ua_metadata, write_structure
@@ -36,6 +36,18 @@ class LateForm:
     name: str
     bbox: tuple[float, float, float, float]  # around the point where it was placed
     draw: Callable  # (canvas, pages: key → page number) → None, in the form's own space
+
+
+@dataclass(frozen=True)
+class PageFill:
+    """How much of a page's text frame the layout filled, read from the frame as the page ends."""
+
+    page: int
+    template: str  # the page template's name (flowables.TEMPLATE_*)
+    fill: float  # height taken by what was placed, over the frame's height: 0–1
+    blank: bool  # blank on purpose (padding before the back cover)
+    keys: tuple[str, ...]  # outline keys of the headings placed on it, in order
+    head: str | None  # the running head drawn on it, if any
 
 
 class _BuildTime(TimeStamp):
@@ -89,12 +101,17 @@ class BrochureTemplate(BaseDocTemplate):
         self.pages = 0
         self.padding = 0  # blank pages added to fill the last sheet
         self.key_pages: dict[str, int] = {}  # outline key → the page its heading is on
+        self.fills: list[PageFill] = []  # one per page, in order
+        self._page_keys: list[str] = []
+        self._drawn_head: str | None = None
         self._late_forms: list[LateForm] = []
         self._part_title: str | None = None
         self._head: str | None = None
         self._flowables_on_page = 0
         self._suppress_head = False
         self._blank = False
+        # A heading keeps with the first lines of its text, not with the whole paragraph.
+        self.keepTogetherClass = KeepWithFirstLines
         self.addPageTemplates(self._templates())
 
     def _templates(self) -> list[PageTemplate]:
@@ -171,6 +188,9 @@ class BrochureTemplate(BaseDocTemplate):
 
     def afterPage(self) -> None:  # noqa: N802
         self.pages += 1
+        self.fills.append(PageFill(self.page, self.pageTemplate.id, frame_fill(self.frame),
+                                   self._blank, tuple(self._page_keys), self._drawn_head))
+        self._page_keys, self._drawn_head = [], None
         if self.progress is not None:
             self.progress(self.pages)
 
@@ -193,6 +213,7 @@ class BrochureTemplate(BaseDocTemplate):
             canvas.bookmarkPage(entry.key)
             canvas.addOutlineEntry(entry.title, entry.key, level=entry.level, closed=False)
             self.key_pages[entry.key] = self.page
+            self._page_keys.append(entry.key)
         if signpost.opens_part and self._flowables_on_page == 0:
             self._suppress_head = True
         if signpost.running_head:
@@ -202,6 +223,8 @@ class BrochureTemplate(BaseDocTemplate):
 
     def _begin_page(self, canvas, doc) -> None:
         canvas.setFont(self.theme.initial_font, self.theme.body_size)
+        # The running head names what the page begins with: the thesis or part in progress
+        # at its top, though another may begin lower down (a part opening the page: none).
         self._head = self._part_title
         self._flowables_on_page = 0
         self._suppress_head = False
@@ -255,6 +278,7 @@ class BrochureTemplate(BaseDocTemplate):
             y = g.height - g.top + g.head_offset
             label = _fit(self._head, style, g.text_width * 0.8)
             outer(y, label)
+            self._drawn_head = label
             canvas.setStrokeColor(p.rule)
             canvas.setLineWidth(self.theme.measure.rule)
             canvas.line(left, y - g.head_rule_gap, right, y - g.head_rule_gap)

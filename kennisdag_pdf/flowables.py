@@ -24,8 +24,8 @@ from weakref import WeakKeyDictionary
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
-from reportlab.platypus import Flowable, Image, ListFlowable, Paragraph
-from reportlab.platypus.doctemplate import ActionFlowable
+from reportlab.platypus import Flowable, Frame, Image, KeepTogether, ListFlowable, Paragraph
+from reportlab.platypus.doctemplate import ActionFlowable, FrameBreak
 from reportlab.platypus.flowables import BulletDrawer, CondPageBreak
 from reportlab.platypus.paragraph import (_SHYStr, _SplitWordHY, cleanBlockQuotedText,
                                           textTransformFrags)
@@ -207,6 +207,185 @@ class IntroFits(CondPageBreak):
         return super().wrap(availWidth, availHeight)
 
 
+# --- where a page ends ---------------------------------------------------------------------------
+
+# A chapter or part that may run on (a thesis after a thesis, the conclusions after the last
+# one) and will not end on the page begins a new page when the page is this full already: in
+# its last third a new chapter would start cramped, with a few lines before the page turns.
+RUN_ON_FULL = 2 / 3
+# The lines of text a heading keeps with it, as a typesetter keeps them: with one or two a
+# heading looks stranded at the foot of a page (and the paragraphs allow no orphan line).
+FIRST_LINES = 3
+
+
+def frame_fill(frame: Frame) -> float:
+    """The share of the frame's height above its current point, 0–1; the space a last
+    flowable asks below itself is no content, and is not counted."""
+    top = frame._y2 - frame._topPadding
+    used = top - (frame._y + frame._prevASpace)
+    return min(1.0, max(0.0, used / (top - frame._y1p)))
+
+
+def _splits_as_paragraph(flowable) -> bool:
+    # A heading or a contents line moves on whole: its split is its own.
+    return isinstance(flowable, Paragraph) and type(flowable).split in (Para.split,
+                                                                        Paragraph.split)
+
+
+def first_lines(flowable, width: float, canvas) -> float:
+    """The height a flowable needs at the foot of a page to begin there: a paragraph's first
+    lines, a list's first item's, anything else (a table, a picture) all of it."""
+    if isinstance(flowable, BulletList) and flowable.first_item:
+        return first_lines(flowable.first_item[0], width - flowable.indent, canvas)
+    height = _height(flowable, width, canvas)
+    if _splits_as_paragraph(flowable):
+        return min(height, FIRST_LINES * flowable.style.leading)
+    return height
+
+
+def _height(flowable, width: float, canvas) -> float:
+    height = flowable.wrapOn(canvas, width, 0xFFFFFF)[1]
+    # A keep-together group asks for more than a page, to be split; its own height is _H.
+    return flowable._H if isinstance(flowable, KeepTogether) else height
+
+
+def stacked_height(flowables, width: float, canvas, *, opening: bool = False,
+                   limit: float = float("inf")) -> float:
+    """The room flowables take one below the other, spaced as a frame spaces them (the larger
+    of one's space after and the next one's space before); more than `limit` once it is clear
+    they need more. opening: only a chapter's opening, its heading and whatever that is kept
+    with (keepWithNext: the thesis statement), then the first lines of what follows them."""
+    total = previous_after = 0.0
+    first = True
+    for flowable in flowables:
+        if isinstance(flowable, RunOn):
+            total += 2 * flowable.gap  # at most: its rule in the space around it
+            continue
+        if getattr(flowable, "locChanger", False) or presence_of(flowable) is Presence.NONE:
+            continue  # a conditional break (IntroFits) would act if it were measured
+        before = 0.0 if first else max(flowable.getSpaceBefore() - previous_after, 0.0)
+        first = False
+        if opening and not flowable.getKeepWithNext():
+            return total + before + first_lines(flowable, width, canvas)
+        total += before + _height(flowable, width, canvas)
+        if total > limit:
+            return total
+        previous_after = flowable.getSpaceAfter()
+        total += previous_after
+    return total - previous_after
+
+
+class KeepWithFirstLines(KeepTogether):
+    """The document's keep-with-next group (a heading and what follows it, ReportLab's
+    keepTogetherClass) asks room for the first lines of a closing paragraph, not for all of
+    it: a long paragraph no longer pulls its heading onto the next page and leaves a hole."""
+
+    def wrap(self, available_width, available_height):  # noqa: D102
+        size = super().wrap(available_width, available_height)
+        last = self._content[-1]
+        if len(self._content) > 1 and _splits_as_paragraph(last):
+            self._H -= max(0.0, last.height - min(last.height,
+                                                  FIRST_LINES * last.style.leading))
+        return size
+
+
+class RunOn(Flowable):
+    """Before a chapter or part that may begin on the page where the one before it ends.
+
+    It runs on, below a thin rule in generous space, when the chapter ends on this page, or
+    when its opening (heading, statement, first lines) fits and the page is not mostly filled
+    (RUN_ON_FULL). Otherwise the chapter begins a new page, and also near the end of the body,
+    when of the two ways to end it (run on and end on a page of a few lines, or begin a new
+    page and end there) the second leaves its emptier page fuller. At the top of a page it is
+    nothing.
+
+    It reads what follows it, to the end of the body, from `body` from `start` on
+    (compose.py links them); without that it always runs on.
+    """
+
+    _ZEROSIZE = 1  # no space of its own before it; nothing to the page unless it draws
+    locChanger = 1  # never inside a keep-together group: it decides where the page ends
+
+    def __init__(self, *, gap: float, rule_width: float, rule_colour) -> None:
+        super().__init__()
+        self.gap, self.rule_width, self.rule_colour = gap, rule_width, rule_colour
+        self.body: tuple = ()
+        self.start = 0
+        self.rule_at: float | None = None
+        self.width = self.height = 0
+
+    def link(self, body: tuple, start: int) -> None:
+        self.body, self.start = body, start
+
+    def _rest(self):
+        for index in range(self.start, len(self.body)):
+            yield self.body[index]
+
+    def _chapter(self):
+        for flowable in self._rest():
+            if isinstance(flowable, RunOn):
+                return
+            yield flowable
+
+    def wrap(self, available_width, available_height):  # noqa: D102
+        self.rule_at, self.width, self.height = None, available_width, 0
+        frame = self._doctemplateAttr("frame")
+        if frame is None or frame._atTop:
+            return 0, 0
+        first = next((f for f in self._chapter() if presence_of(f) is not Presence.NONE), None)
+        # The rule sits `gap` below the text above and `gap` above the heading, whose own
+        # space before counts towards it.
+        below = max(0.0, self.gap - first.getSpaceBefore()) if first is not None else 0.0
+        if self._new_page(frame, available_width, available_height - self.gap - below):
+            # A frame already filled past its foot turns this away itself, and moves on: a
+            # break asked for then would be left over for the next page of that template.
+            if available_height >= 0:
+                frame.add_generated_content(FrameBreak)
+            return 0, 0
+        self.rule_at, self.height = below, self.gap + below
+        return available_width, self.height
+
+    def _new_page(self, frame: Frame, width: float, room: float) -> bool:
+        canvas = self.canv
+        if stacked_height(self._chapter(), width, canvas, opening=True) > room:
+            return True
+        if stacked_height(self._chapter(), width, canvas, limit=room) <= room:
+            return False
+        fill = frame_fill(frame)
+        if fill >= RUN_ON_FULL:
+            return True
+        page = frame._y2 - frame._topPadding - frame._y1p
+        rest = stacked_height(self._rest(), width, canvas, limit=page)
+        if rest > page:
+            return False  # the body does not end on the next page: nothing to balance
+        # Running on fills this page and ends on the next with what is left over.
+        return min(fill, rest / page) > (rest - room) / page
+
+    def draw(self) -> None:
+        if self.rule_at is None:
+            return
+        canvas = self.canv
+        canvas.saveState()
+        canvas.setStrokeColor(self.rule_colour)
+        canvas.setLineWidth(self.rule_width)
+        canvas.line(0, self.rule_at, self.width, self.rule_at)
+        canvas.restoreState()
+
+
+def run_on(theme) -> RunOn:
+    """A RunOn in the theme's rule and spacing."""
+    return RunOn(gap=theme.measure.run_on_gap, rule_width=theme.measure.rule,
+                 rule_colour=theme.palette.rule)
+
+
+def link_run_ons(body: list) -> None:
+    """Tell each RunOn in the body what follows it, to the body's end."""
+    frozen = tuple(body)  # the story list itself is consumed by the layout
+    for index, flowable in enumerate(frozen):
+        if isinstance(flowable, RunOn):
+            flowable.link(frozen, index + 1)
+
+
 # --- text ----------------------------------------------------------------------------------------
 
 class Para(Tagged, Paragraph):
@@ -254,12 +433,16 @@ class Para(Tagged, Paragraph):
             tags.end_inline(opened)
 
     def split(self, available_width: float, available_height: float) -> list:
-        # Both halves of a paragraph broken over two pages are the same element.
+        # Both halves of a paragraph broken over two pages are the same element; and they
+        # keep its words as written (ReportLab gives a half of markup none), which the soft
+        # hyphens are told by.
         parts = super().split(available_width, available_height)
         element = self.__dict__.get("element")
-        if element is not None:
-            for part in parts:
+        for part in parts:
+            if element is not None:
                 part.__dict__.setdefault("element", element)
+            if getattr(part, "text", None) is None:
+                part.text = self.text
         return parts
 
 

@@ -54,7 +54,9 @@ LANGUAGES: dict[str, Language] = {
         "colophon_held": "Gehouden op {date} in {venue}, {city}.",
         "colophon_organisers": "Organisatie: {names}.",
         "colophon_photos": "Foto’s: {url}",
-        "colophon_built": "Opgemaakt op {date} met kennisdag-pdf {version}.",
+        "colophon_built": "Versie van {date}, opgemaakt met kennisdag-pdf {version}.",
+        "colophon_built_event": "Versie van {date} (de dag van de kennisdag), "
+                                "opgemaakt met kennisdag-pdf {version}.",
         "and": "en",
     }),
     "en": Language("en", "en_GB", "en-GB", "en_GB", {
@@ -82,7 +84,9 @@ LANGUAGES: dict[str, Language] = {
         "colophon_held": "Held on {date} at {venue}, {city}.",
         "colophon_organisers": "Organised by {names}.",
         "colophon_photos": "Photos: {url}",
-        "colophon_built": "Typeset on {date} with kennisdag-pdf {version}.",
+        "colophon_built": "Version of {date}, typeset with kennisdag-pdf {version}.",
+        "colophon_built_event": "Version of {date} (the day of the event), "
+                                "typeset with kennisdag-pdf {version}.",
         "and": "and",
     }),
 }

@@ -20,13 +20,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import cache
-from .loader import ImageAsset
+from .loader import ImageAsset, LoadedEvent
 from .profiles import Profile
 from .resources import resource_dir
 from .units import MB
+
+if TYPE_CHECKING:  # the theme brings ReportLab's styles: only its users load it
+    from .theme import Theme
 
 POINTS_PER_INCH = 72
 
@@ -62,10 +65,93 @@ class ImageShop:
 
     def place(self, asset: ImageAsset, width: float, height: float, *,
               crop: bool = False) -> Placement:
-        key = (asset.path, round(width, 2), round(height, 2), crop)
+        key = (asset.path, *_placed(width, height), crop)
         if key not in self.placements:
             self.placements[key] = _prepared(asset, key[1], key[2], crop, self.profile)
         return self.placements[key]
+
+
+def _placed(width: float, height: float) -> tuple[float, float]:
+    """A size as an image is prepared and judged at: a hundredth of a point is no
+    difference on paper, and the same image is then prepared once."""
+    return round(width, 2), round(height, 2)
+
+
+# --- where each image goes, and at what size -----------------------------------------------------
+# Every image's size follows from the theme's page geometry, before any layout: the parts place
+# each image at these sizes, and `validate` judges its resolution at them without laying the
+# brochure out.
+
+def fitted(asset: ImageAsset, height: float, max_width: float) -> tuple[float, float]:
+    """An image at a given height, never wider than max_width, in its own proportions."""
+    scale = min(height / asset.height, max_width / asset.width)
+    return asset.width * scale, asset.height * scale
+
+
+def cover_size(theme: Theme) -> tuple[float, float]:
+    """The cover picture, cropped to fill the page above the band, past the trim by the bleed."""
+    _, _, width, height = theme.page.cover_image_box()
+    return width, height
+
+
+def logo_column(theme: Theme, organisers: int) -> float:
+    """The width of a column of the organisers' grid at the foot of the cover."""
+    return theme.page.text_width / min(theme.measure.organisers_per_row, organisers)
+
+
+def logo_size(theme: Theme, asset: ImageAsset, organisers: int) -> tuple[float, float]:
+    """An organiser's logo: every logo the same height (no organiser looks bigger), within
+    its column of the grid."""
+    measure = theme.measure
+    return fitted(asset, measure.logo_height,
+                  logo_column(theme, organisers) - measure.organiser_gap)
+
+
+def photo_size(theme: Theme, asset: ImageAsset) -> tuple[float, float]:
+    """A photo of the day: at most the text width, and low enough that photos_per_page of
+    them fit a page with their captions, under the part's heading."""
+    measure, caption = theme.measure, theme["caption"]
+    slot = (theme.page.text_height - theme["part"].leading * 2) / measure.photos_per_page
+    height = slot - caption.leading - caption.spaceAfter - measure.photo_caption_gap
+    return fitted(asset, height, theme.page.text_width)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """An image at the size the brochure will place it, known before layout."""
+
+    asset: ImageAsset
+    width: float  # points, as ImageShop.place takes them
+    height: float
+    crop: bool = False
+
+    @property
+    def dpi(self) -> float:
+        """As Placement.dpi: the source's pixels (all of them, however `validate` decoded
+        them) in the part that is placed, at this size."""
+        left, top, right, bottom = _placed_box((self.asset.width, self.asset.height),
+                                               self.width, self.height, self.crop)
+        return effective_dpi((right - left, bottom - top), self.width, self.height)
+
+
+def planned_images(loaded: LoadedEvent, theme: Theme) -> list[Planned]:
+    """Every image of the event at the size it will be placed, in the order the brochure
+    places them: the cover picture, the organisers' logos, the photos."""
+    day, images = loaded.day, loaded.images
+    event = day.event
+    planned = []
+
+    def plan(asset: ImageAsset, size: tuple[float, float], crop: bool = False) -> None:
+        planned.append(Planned(asset, *_placed(*size), crop))
+
+    if event.cover_image:
+        plan(images[event.cover_image], cover_size(theme), crop=True)
+    for org in event.organisers:
+        if org.logo:
+            plan(images[org.logo], logo_size(theme, images[org.logo], len(event.organisers)))
+    for photo in day.photos:
+        plan(images[photo.image], photo_size(theme, images[photo.image]))
+    return planned
 
 
 # --- the cache of prepared images --------------------------------------------------------------
@@ -87,7 +173,8 @@ def _prepared(asset: ImageAsset, width: float, height: float, crop: bool,
     name = _cache_name(asset, width, height, crop, profile)
     data = cache.read(name)
     if data is not None:
-        left, top, right, bottom = _placed_box(_source(asset, profile), width, height, crop)
+        left, top, right, bottom = _placed_box(_source(asset, profile).size, width, height,
+                                               crop)
         return Placement(asset, width, height,
                          effective_dpi((right - left, bottom - top), width, height), data)
     placed = _prepare(asset, width, height, crop, profile)
@@ -166,7 +253,7 @@ def _prepare(asset: ImageAsset, width: float, height: float, crop: bool,
     press = profile.colour_space == "cmyk"
     image = _source(asset, profile)
     if crop:
-        image = image.crop(_placed_box(image, width, height, crop))
+        image = image.crop(_placed_box(image.size, width, height, crop))
     dpi = effective_dpi(image.size, width, height)
     if dpi > profile.image_dpi * profile.resample_above:
         factor = profile.image_dpi / dpi
@@ -178,11 +265,11 @@ def _prepare(asset: ImageAsset, width: float, height: float, crop: bool,
     return Placement(asset, width, height, dpi, _encode(image, photographic=asset.format == "JPEG"))
 
 
-def _placed_box(image: Any, width: float, height: float,
+def _placed_box(pixels: tuple[int, int], width: float, height: float,
                 crop: bool) -> tuple[int, int, int, int]:
-    """The part of the image that is placed, as (left, top, right, bottom): all of it, or
-    with crop the largest centred part in the proportions of width × height."""
-    w, h = image.size
+    """The part of an image of so many pixels that is placed, as (left, top, right, bottom):
+    all of it, or with crop the largest centred part in the proportions of width × height."""
+    w, h = pixels
     if not crop:
         return (0, 0, w, h)
     ratio = width / height

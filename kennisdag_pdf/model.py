@@ -250,6 +250,9 @@ class Organiser(_Model):
     logo_alt: AltText | None = Field(
         None, description="What the logo shows, for readers who cannot see it; without it "
                           "they hear the organiser's name.")
+    name_in_logo: Flag = Field(
+        False, description="true: the logo spells the organiser's name, so the cover prints "
+                           "the logo alone; otherwise the name is printed under the logo.")
 
 
 class Event(_Model):

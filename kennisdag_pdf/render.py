@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from io import BytesIO
 
 from . import __version__
+from .checks import logo_black_warnings, resolution_problems
 from .errors import BadInput, Problem
 from .i18n import Language, join_names, language
-from .images import Placement, four_ink_black
+from .images import Placement, cover_size
 from .loader import LoadedEvent
 from .model import cover_alt_text
 from .profiles import DEFAULT_PAGE_SIZE, DEFAULT_PROFILE, PROFILES, Profile
-from .units import to_mm
 
 TOOL = f"kennisdag-pdf {__version__}"
 
@@ -131,6 +131,7 @@ class Rendered:
     warnings: tuple[Problem, ...] = ()
     info: DocumentInfo | None = None
     untagged_text: tuple[str, ...] = ()  # text drawn outside any element: a bug if any
+    fills: tuple = ()  # document.PageFill per page: how full the layout made it
 
 
 def render(loaded: LoadedEvent, profile: Profile | None = None,
@@ -157,7 +158,7 @@ def render(loaded: LoadedEvent, profile: Profile | None = None,
     theme, shop = ctx.theme, ctx.images
     cover_art = cover_figure = None
     if event.cover_image:
-        _, _, width, height = theme.page.cover_image_box()
+        width, height = cover_size(theme)
         cover_art = shop.place(loaded.images[event.cover_image], width, height, crop=True)
         # The picture is read first, as it stands first; without a description it is
         # decoration (validate warns of it).
@@ -177,57 +178,19 @@ def render(loaded: LoadedEvent, profile: Profile | None = None,
                                 loaded.source_map.file)]) from None
     placements = tuple(shop.placements.values())
     warnings = _check_resolution(loaded, placements, profile) + \
-        _check_logo_black(loaded, placements, profile)
+        logo_black_warnings(loaded, placements, profile)
     return Rendered(buffer.getvalue(), doc.pages, profile, doc.padding, placements, warnings,
-                    info, tuple(doc.canv.tags.untagged_text))
+                    info, tuple(doc.canv.tags.untagged_text), tuple(doc.fills))
 
 
 def _check_resolution(loaded: LoadedEvent, placements: tuple[Placement, ...],
                       profile: Profile) -> tuple[Problem, ...]:
-    """Print needs about 300 pixels per inch at the size an image is placed; below half of
-    that it shows as blocks, so the build refuses it."""
-    if not profile.warn_dpi:
-        return ()
-    worst: dict[str, Placement] = {}
-    for placed in placements:
-        rel = placed.asset.rel
-        if rel not in worst or placed.dpi < worst[rel].dpi:
-            worst[rel] = placed
-    errors, warnings = [], []
-    for rel, placed in worst.items():
-        field = placed.asset.fields[0]
-        size = f"{to_mm(placed.width):.0f} × {to_mm(placed.height):.0f} mm"
-        if profile.min_dpi and placed.dpi < profile.min_dpi:
-            errors.append(loaded.source_map.problem(
-                field, f"'{rel}' has {placed.dpi:.0f} dpi at its printed size ({size}); "
-                       f"print needs at least {profile.min_dpi:.0f} dpi "
-                       f"({profile.warn_dpi:.0f} recommended): use a larger image"))
-        elif placed.dpi < profile.warn_dpi:
-            warnings.append(loaded.source_map.problem(
-                field, f"warning: '{rel}' has {placed.dpi:.0f} dpi at its printed size "
-                       f"({size}); {profile.warn_dpi:.0f} dpi is recommended for print"))
-    if errors:  # the warnings too: the user fixes every image in one go
+    """The images' resolution as placed, judged as `validate` judges it before layout
+    (checks.resolution_problems); any error refuses the build, with the warnings beside it
+    so that the user fixes every image in one go."""
+    errors, warnings = resolution_problems(loaded, placements, profile)
+    if errors:
         raise BadInput(errors + warnings)
-    return tuple(warnings)
-
-
-def _check_logo_black(loaded: LoadedEvent, placements: tuple[Placement, ...],
-                      profile: Profile) -> tuple[Problem, ...]:
-    """A logo is the organiser's own artwork: the brochure prints it as given, and says so
-    when its black is built from four inks (it fringes in colour on small lettering)."""
-    if profile.colour_space != "cmyk":
-        return ()
-    warnings, seen = [], set()
-    for placed in placements:
-        asset = placed.asset
-        logos = [field for field in asset.fields if field[-1] == "logo"]
-        if not logos or asset.rel in seen:
-            continue
-        seen.add(asset.rel)
-        if four_ink_black(placed):
-            warnings.append(loaded.source_map.problem(
-                logos[0], f"warning: '{asset.rel}' prints its black in four inks; ask the "
-                          f"designer for a logo with pure black (K only)"))
     return tuple(warnings)
 
 

@@ -171,17 +171,22 @@ class Measures:
     list_indent: float = 16  # hanging indent of bulleted lists
     thesis_rule: float = 2.5  # the accent rule beside a thesis statement
     thesis_gap: float = 12  # from that rule to the statement
-    name_share: float = 0.36  # of the text width, for participant names
+    # The name column is as wide as the widest name, within these shares of the text width:
+    # a long name wraps rather than squeeze the organisation and role into a narrow column.
+    name_share_min: float = 0.28
+    name_share_max: float = 0.55
     colophon_share: float = 0.62  # of the text width, for the colophon
     logo_height: float = 40  # every logo the same height: no organiser looks bigger
     organisers_per_row: int = 3
     organiser_gap: float = 12
     organiser_rule_gap: float = 6  # from the rule above the organisers to their names
+    organiser_name_gap: float = 4  # from a logo down to the organiser's printed name
     qr_size: float = 17 * mm  # smallest printed QR code: a phone reads it at arm's length
     qr_module: float = 0.4 * mm  # smallest module; long URLs make the code larger instead
     qr_gap: float = 6
     photo_caption_gap: float = 4
     photos_per_page: int = 2
+    run_on_gap: float = 18  # above and below the rule between chapters that share a page
 
 
 @dataclass(frozen=True)
@@ -211,6 +216,12 @@ class Theme:
     @cached_property
     def styles(self) -> dict[str, ParagraphStyle]:
         return _styles(self)
+
+    @cached_property
+    def hyphenator(self) -> Hyphenator:
+        """The one hyphenator of the reading styles: it learns the event's names to keep
+        them whole (compose.py) before the layout asks it anything."""
+        return Hyphenator(self.hyphenation)
 
     def __getitem__(self, name: str) -> ParagraphStyle:
         return self.styles[name]
@@ -256,7 +267,7 @@ def _styles(t: Theme) -> dict[str, ParagraphStyle]:
     d = t.scale.display
     d2 = (1 + d) / 2  # sizes near the reading size shrink less than display sizes
     reading = dict(
-        hyphenationLang=Hyphenator(t.hyphenation), embeddedHyphenation=1, uriWasteReduce=0.3,
+        hyphenationLang=t.hyphenator, embeddedHyphenation=1, uriWasteReduce=0.3,
         hyphenationMinWordLength=6, allowWidows=0, allowOrphans=0, splitLongWords=1,
     )
     no_hyphens = dict(hyphenationLang="", splitLongWords=1)

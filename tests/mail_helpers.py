@@ -188,3 +188,185 @@ def raw_server(session):
 
 def read_command(reader) -> bytes:
     return reader.readline(4096).upper()
+
+
+# --- OAuth2: XOAUTH2 on the loopback SMTP server, a token command, a fake Microsoft Graph ---
+
+GOOGLE_CHALLENGE = '{"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}'
+
+
+@dataclass
+class OAuthHandler(Handler):
+    """Handler that signs in with SASL XOAUTH2. A token is good for `lifetime` messages (the
+    server's idea of an hour); after that a session signed in with it is told so in the way
+    `expiry` names: `530` (MAIL FROM answered 530 5.7.0), `drop` (the server hangs up at MAIL
+    FROM), and on the next sign-in the token is refused as `refusal` says, after a Google-style
+    334 error challenge when `challenge` is set."""
+
+    lifetime: dict[str, int] = field(default_factory=dict)  # token → messages it is good for
+    expiry: str = "530"
+    refusal: str = "535 5.7.3 Authentication unsuccessful [SN4PR0601CA0001.namprd06.prod]"
+    challenge: bool = False
+    hang_up_after_challenge: bool = False  # … and close the connection at once, unanswered
+    data_answer: str | None = None  # answer every message's data with this instead
+    sign_ins: list[tuple[str, str]] = field(default_factory=list)  # (user, token) accepted
+    refused: list[str] = field(default_factory=list)  # tokens refused
+    empty_responses: int = 0  # empty lines answered to the error challenge
+    used: dict[str, int] = field(default_factory=dict)  # token → messages sent with it
+
+    def valid(self, token: str) -> bool:
+        return token in self.lifetime and self.used.get(token, 0) < self.lifetime[token]
+
+    async def auth_XOAUTH2(self, server, args):
+        import base64
+
+        blob = args[1] if len(args) > 1 else ""
+        raw = base64.b64decode(blob).decode("ascii")
+        fields = dict(part.split("=", 1) for part in raw.split("\x01") if part)
+        user, token = fields.get("user", ""), fields.get("auth", "").removeprefix("Bearer ")
+        if raw.endswith("\x01\x01") and self.valid(token):
+            self.sign_ins.append((user, token))
+            return AuthResult(success=True, auth_data=token)
+        self.refused.append(token)
+        if self.hang_up_after_challenge:
+            await server.push("334 " + base64.b64encode(GOOGLE_CHALLENGE.encode()).decode())
+            server.transport.close()
+            return AuthResult(success=False, handled=True)
+        if self.challenge:
+            answer = await server.challenge_auth(GOOGLE_CHALLENGE)
+            if answer == b"":
+                self.empty_responses += 1
+        return AuthResult(success=False, handled=False, message=self.refusal)
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        token = session.auth_data
+        if not self.valid(token):
+            if self.expiry == "drop":
+                server.transport.close()
+                return "421 4.7.0 closing"
+            return "530 5.7.0 Authentication required"
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.data_answer:
+            return self.data_answer
+        with self.lock:
+            self.used[session.auth_data] = self.used.get(session.auth_data, 0) + 1
+        return await super().handle_DATA(server, session, envelope)
+
+
+def token_script(folder: Path, prefix: str = "ya29.SECRET-") -> Path:
+    """A token command: prints prefix + a counter that goes up each time it runs (so a renewed
+    token differs from the expired one); the count is in folder/token-count."""
+    script = folder / "print-token"
+    script.write_text(f'#!/bin/sh\nn=$(cat "{folder}/token-count" 2>/dev/null || echo 0)\n'
+                      f'n=$((n + 1))\necho "$n" > "{folder}/token-count"\n'
+                      f'echo "{prefix}$n"\n', encoding="utf-8")
+    script.chmod(0o700)
+    return script
+
+
+def tokens_issued(folder: Path) -> int:
+    count = folder / "token-count"
+    return int(count.read_text()) if count.exists() else 0
+
+
+@dataclass
+class FakeGraph:
+    """The sendMail of Microsoft Graph as a loopback HTTP server: POST /v1.0/users/{from}/
+    sendMail with base64 MIME. Tokens are good for `lifetime` requests; per address a list of
+    answers to give first (`(status, headers)`, or "drop": read the request, then hang up
+    unanswered), then 202."""
+
+    lifetime: dict[str, int] = field(default_factory=dict)
+    answers: dict[str, list] = field(default_factory=dict)
+    allowed_senders: set[str] | None = None  # others: 403
+    close_when_idle: bool = False  # close each connection after its answer, without a word
+    received: list[Received] = field(default_factory=list)  # what was sent (202 or drop)
+    requests: list[tuple[str, str, int]] = field(default_factory=list)  # (address, token, status)
+    used: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def addresses(self) -> list[str]:
+        with self.lock:
+            return [address.lower() for r in self.received for address in r.recipients]
+
+    def answer(self, path: str, token: str, body: bytes):
+        import base64
+
+        message = email.message_from_bytes(base64.b64decode(body, validate=True),
+                                           policy=email.policy.default)
+        address = message["To"].addresses[0].addr_spec.lower()
+        sender = path.split("/users/", 1)[1].rsplit("/sendMail", 1)[0]
+        with self.lock:
+            if token not in self.lifetime or self.used.get(token, 0) >= self.lifetime[token]:
+                status = (401, {})
+            elif self.allowed_senders is not None and sender not in self.allowed_senders:
+                status = (403, {})
+            elif self.answers.get(address):
+                status = self.answers[address].pop(0)
+            else:
+                status = (202, {})
+            if status == "drop" or status[0] == 202:
+                self.used[token] = self.used.get(token, 0) + 1
+                self.received.append(Received(sender, [address], base64.b64decode(body), False))
+            self.requests.append((address, token, 0 if status == "drop" else status[0]))
+        return status
+
+
+@contextmanager
+def graph_server(graph: FakeGraph, ca: LoopbackCA | None = None):
+    """FakeGraph on 127.0.0.1, in a thread, over HTTPS through the test CA when ca is given;
+    yields its base address for KENNISDAG_GRAPH_URL."""
+    import json
+    import socket
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Endpoint(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # kept alive, as Graph's connections are
+
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            status = graph.answer(self.path, token, body)
+            if status == "drop":
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            code, headers = status
+            errors = {401: "InvalidAuthenticationToken", 403: "ErrorAccessDenied",
+                      413: "RequestEntityTooLarge", 429: "ApplicationThrottled",
+                      503: "ServiceUnavailable", 400: "ErrorInvalidRecipients",
+                      500: "InternalServerError"}
+            payload = b"" if code == 202 else json.dumps(
+                {"error": {"code": errors.get(code, "Error"), "message": "fake"}}).encode()
+            self.send_response(code)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            if graph.close_when_idle:
+                self.close_connection = True
+
+    server = ThreadingHTTPServer((LOOPBACK, 0), Endpoint)
+    server.daemon_threads = True
+    scheme = "http"
+    if ca is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.certificate.configure_cert(context)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    try:
+        yield f"{scheme}://{LOOPBACK}:{server.server_address[1]}/v1.0"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

@@ -294,7 +294,8 @@ def test_mail_yaml_problems_are_located_by_line(tmp_path):
     assert lines == [
         "mail.yaml:1: from: 'Kennisdag <kennisdag@example>' is not an email address: The part "
         "after the @-sign is not valid. It should have a period.",
-        "mail.yaml:2: bcc: unknown key; the keys are from, reply_to, nl, en",
+        "mail.yaml:2: bcc: unknown key; the keys are from, reply_to, nl, en, smtp_auth, "
+        "token_command, via",
         "mail.yaml:4: nl.subject: line break (U+000A) is not allowed in a mail's fields",
         "mail.yaml:7: nl.body: unknown placeholder {naam} here; known: {salutation}, {name}, "
         "{title}, {date}, {venue}, {city}, {organisers}, {attachment} (write {{ and }} for a "

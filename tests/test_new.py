@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -65,13 +66,39 @@ def test_every_optional_field_is_shown_and_valid_once_uncommented(tmp_path, lang
 def test_new_never_overwrites(tmp_path):
     folder = tmp_path / "event"
     create(folder, "nl")
-    before = (folder / "event.yaml").read_bytes()
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     with pytest.raises(OutputError, match="already exists and is not an empty folder"):
         create(folder, "en")
-    assert (folder / "event.yaml").read_bytes() == before
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
     (tmp_path / "file").write_text("x")
     with pytest.raises(OutputError):
         create(tmp_path / "file", "nl")
+    assert (tmp_path / "file").read_text() == "x"
+
+
+def test_new_on_a_taken_folder_suggests_a_free_name(tmp_path, monkeypatch):
+    import io
+
+    from kennisdag_pdf.cli import run
+
+    monkeypatch.chdir(tmp_path)
+    assert run(["new", "my-day", "--language", "nl"], stdout=io.StringIO()) == 0
+    before = (tmp_path / "my-day" / "event.yaml").read_bytes()
+    err = io.StringIO()
+    assert run(["new", "my-day", "--language", "en"], stderr=err) == 73
+    assert err.getvalue() == ("my-day: already exists and is not an empty folder; nothing was "
+                              "changed: choose a new name, such as my-day-en\n")
+    for language, free in (("en", "my-day-en"), ("en", "my-day-2"), ("nl", "my-day-nl"),
+                           ("nl", "my-day-3")):
+        with pytest.raises(OutputError, match=f"such as {free}$"):
+            create(Path("my-day"), language)
+        create(Path(free), language)  # the suggestion is free: taking it works
+    assert (tmp_path / "my-day" / "event.yaml").read_bytes() == before
+    (tmp_path / "empty").mkdir()
+    create(Path("empty"), "en")  # an empty folder is free
+    monkeypatch.chdir(tmp_path / "my-day")
+    with pytest.raises(OutputError, match="such as ../my-day-4$"):
+        create(Path("."), "en")
 
 
 @pytest.mark.parametrize("name, slug", [("Kennisdag 2026", "kennisdag-2026"),

@@ -6,10 +6,11 @@ import datetime as dt
 import io
 
 import pytest
-from reportlab.platypus import ListFlowable, PageBreak, Paragraph, SimpleDocTemplate, Table
+from reportlab.platypus import (KeepTogether, ListFlowable, PageBreak, Paragraph, SimpleDocTemplate,
+                                Table)
 
 from kennisdag_pdf.compose import make_context
-from kennisdag_pdf.flowables import Heading, Marker
+from kennisdag_pdf.flowables import Heading, Marker, RunOn
 from kennisdag_pdf.i18n import language
 from kennisdag_pdf.loader import LoadedEvent, SourceMap
 from kennisdag_pdf.model import KnowledgeDay
@@ -74,8 +75,11 @@ def test_participants_guests_then_hosts(ctx):
         {"name": "Peter Boef", "role": "Ondernemer"},
     ])
     story = participants.build(loaded, ctx)
-    assert texts(story) == ["Deelnemers", "Peter Boef", "Ondernemer", "Alain van der Heijde",
-                            "Nuon, manager", "Namens de organisatie", "Jan Stegink", "Mediaan"]
+    # The hosts and the guests' last rows are kept together (one page, issue 18).
+    assert isinstance(story[-1], KeepTogether)
+    flat = story[:-1] + story[-1]._content
+    assert texts(flat) == ["Deelnemers", "Peter Boef", "Ondernemer", "Alain van der Heijde",
+                           "Nuon, manager", "Namens de organisatie", "Jan Stegink", "Mediaan"]
 
 
 def test_long_participant_lists_are_split_into_short_tables(ctx):
@@ -85,11 +89,13 @@ def test_long_participant_lists_are_split_into_short_tables(ctx):
     assert [len(t._cellvalues) for t in tables] == [40, 40, 15]
 
 
-def test_each_thesis_opens_a_page_with_label_and_statement(ctx):
+def test_each_thesis_opens_with_label_and_statement_and_may_run_on(ctx):
     loaded = event(theses=[{"statement": "Een", "body": "Tekst één."},
                            {"statement": "Twee", "body": "Tekst twee."}])
     story = theses.build(loaded, ctx)
-    assert sum(isinstance(f, PageBreak) for f in story) == 1
+    # The layout decides whether the second begins a page (tests/test_page_fill.py).
+    assert [type(f) for f in story].count(RunOn) == 1
+    assert not any(isinstance(f, PageBreak) for f in story)
     first = story[0]
     assert [e.title for e in first.signpost.entries] == ["Stellingen", "Stelling 1: Een"]
     assert [e.level for e in first.signpost.entries] == [0, 1]
@@ -129,7 +135,9 @@ def test_colophon_lists_organisers_date_and_version(ctx):
     assert lines[0] == "Colofon"
     assert "Gehouden op 1 mei 2020 in V, C." in lines
     assert "Organisatie: Org." in lines
-    assert lines[-1] == "Opgemaakt op 1 mei 2020 met kennisdag-pdf 0."
+    # The pinned date is the event's: the colophon says so, and never "made on" it.
+    assert lines[-1] == ("Versie van 1\u00a0mei\u00a02020 (de dag van de kennisdag), "
+                         "opgemaakt met kennisdag-pdf 0.")
 
 
 def _layout(flowables, ctx):

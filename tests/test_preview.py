@@ -12,7 +12,7 @@ from PIL import Image
 
 from conftest import DATA
 from kennisdag_pdf.errors import BadInput
-from kennisdag_pdf.preview import contact_sheet, parse_pages, write_preview
+from kennisdag_pdf.preview import contact_sheet, page_count, parse_pages, write_preview
 
 CLI = [sys.executable, "-c", "from kennisdag_pdf.cli import main; main()"]
 
@@ -75,7 +75,7 @@ def test_a_full_preview_removes_pages_that_no_longer_exist(brochure_en, tmp_path
     assert not (folder / "k-p040.png").exists()
     assert (folder / "k-p002.png").read_bytes() != b"old"
     assert (folder / "notes.png").exists() and (folder / "other-p040.png").exists()
-    assert len(full.pages) == 12 and len(partial.pages) == 1
+    assert len(full.pages) == page_count(brochure_en.pdf) > 2 and len(partial.pages) == 1
 
 
 def test_a_preview_holds_one_page_image_at_a_time(brochure_en, tmp_path, monkeypatch):
@@ -98,7 +98,8 @@ def test_a_preview_holds_one_page_image_at_a_time(brochure_en, tmp_path, monkeyp
 
     monkeypatch.setattr(preview, "rendered", watched)
     shown = write_preview(brochure_en.pdf, tmp_path / "p", slug="k", dpi=20)
-    assert len(shown.pages) == 12 and max(most) == 0  # the last page was gone before the next
+    # the last page was gone before the next
+    assert len(shown.pages) == page_count(brochure_en.pdf) > 2 and max(most) == 0
 
 
 def test_the_contact_sheet_of_a_long_event_stays_within_its_pixels():
@@ -116,3 +117,16 @@ def test_the_contact_sheet_of_a_long_event_stays_within_its_pixels():
     x = 12 + (last % 6) * long.cell_w
     y = 12 + (last // 6) * long.cell_h
     assert long.sheet.getpixel((x + 2, y + 2)) == (255, 255, 255)  # the last page is on it
+
+
+def test_preview_into_a_folder_of_ones_own_names_the_pages_after_the_event(tmp_path):
+    """-o names the folder, not the files: they keep the event's id, as in the default
+    folder, so that two events' pages never share a name."""
+    from inprocess import run_in_process
+
+    done = run_in_process(["preview", DATA / "kennisdag-2011.yaml", "-o", tmp_path / "look",
+                           "--pages", "1", "--dpi", "20"])
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "look").iterdir()) == [
+        "kennisdag-2011-contact-sheet.png", "kennisdag-2011-p001.png"]
+    assert done.stdout.splitlines()[0] == str(tmp_path / "look" / "kennisdag-2011-p001.png")

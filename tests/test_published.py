@@ -186,7 +186,8 @@ def test_odd_spellings_of_image_paths_publish_as_plain_names(tmp_path):
     shutil.copytree(DATA, folder)
     source = folder / "example-en.yaml"
     text = source.read_text(encoding="utf-8")
-    logos = [line.split("logo: ")[1] for line in text.splitlines() if "logo: " in line]
+    logos = [line.split("logo: ")[1] for line in text.splitlines()
+             if line.strip().startswith(("logo: ", "- logo: "))]
     odd = {logos[0]: "./" + logos[0].replace("/", "//"),
            logos[1]: logos[1].replace("assets/", "assets/../assets/./") + "/"}
     for plain, spelled in odd.items():

@@ -1,7 +1,7 @@
 """Reference renderings: pages of the 2011 brochure compared as images, with a tolerance.
 
 The screen brochure, the print file with its bleed and crop marks, and a sheet of the imposed
-booklet.
+booklet; and a page of the English example where a thesis runs on below the one before it.
 
 A layout change shows up here as a failing page with a diff image beside the reference. When
 the change is intended, `make references` rewrites the PNGs: look at them before committing.
@@ -30,15 +30,18 @@ MAX_CHANGED_SHARE = 0.002  # of all pixels
 PAGES = [("screen", 1, "cover"), ("screen", 2, "contents"), ("screen", 3, "opening-agenda"),
          ("screen", 4, "participants"), ("screen", 7, "thesis-1"), ("screen", 15, "conclusions"),
          ("screen", -1, "colophon"), ("print", 1, "cover-with-marks"),
-         ("print", 7, "thesis-1-with-marks"), ("booklet", 1, "outer-sheet")]
+         ("print", 7, "thesis-1-with-marks"), ("booklet", 1, "outer-sheet"),
+         ("screen-en", 6, "thesis-2-runs-on")]
+# A product of another event than the 2011 one: (event, product) in the reference's name.
+OTHER_EVENT = {"screen-en": ("example-en", "screen")}
 
 
 @pytest.fixture(scope="module")
-def products(brochure_2011, print_2011) -> dict[str, bytes]:
+def products(brochure_2011, print_2011, brochure_en) -> dict[str, bytes]:
     from kennisdag_pdf.impose import impose
 
     return {"screen": brochure_2011.pdf, "print": print_2011.pdf,
-            "booklet": impose(print_2011.pdf, "print.pdf").pdf}
+            "booklet": impose(print_2011.pdf, "print.pdf").pdf, "screen-en": brochure_en.pdf}
 
 
 def rasterise(pdf: bytes, page_number: int) -> Image.Image:
@@ -59,7 +62,8 @@ def changed_share(expected: Image.Image, actual: Image.Image) -> tuple[float, Im
                          ids=[f"{product}-{label}" for product, _, label in PAGES])
 def test_page_matches_reference(products, product, page_number, label):
     number = f"p{page_number:02d}" if page_number > 0 else "last"
-    name = f"kennisdag-2011-{product}-{number}-{label}"
+    event, kind = OTHER_EVENT.get(product, ("kennisdag-2011", product))
+    name = f"{event}-{kind}-{number}-{label}"
     reference = REFERENCE / f"{name}.png"
     actual = rasterise(products[product], page_number)
     if UPDATE:

@@ -12,6 +12,14 @@ server that keeps saying "later" is better left alone than hammered, and a rerun
 A rate limit spaces the messages so that the server's own limits are not hit in the first
 place.
 
+The loop talks to a transport: an SMTP server (smtp.Server) or Microsoft Graph
+(graph.GraphService), each of whose connections runs one transaction per recipient and judges
+its outcome the same way. Signed in with a token, a session the server ends for an expired
+sign-in (SignInExpired, before any of the message left) is opened again with a renewed token,
+the recipient first in line again and nothing journaled. A refusal about the sender or the
+account (outcome.stop) stops the run; a provider's daily limit (outcome.pause) pauses it; a
+server's Retry-After is waited out.
+
 crashpoints.reached() marks the moments around each journal change at which the crash tests
 kill the process; unset, each costs one look-up.
 """
@@ -28,7 +36,8 @@ from ..errors import EXIT_INTERRUPTED, KennisdagError
 from .journal import Journal
 from .message import Composer
 from .recipients import Recipient, RecipientList
-from .smtp import Connection, Outcome, Server, ServerRefused, ServerUnavailable
+from .oauth import TokenUnavailable
+from .smtp import Outcome, Server, ServerRefused, ServerUnavailable, SignInExpired
 
 ATTEMPTS_PER_RUN = 3
 MAX_WAIT = 300.0  # seconds: the backoff doubles up to five minutes
@@ -54,6 +63,7 @@ class RunResult:
     attempted: int = 0  # transactions begun
     outcomes: dict[str, int] = field(default_factory=dict)  # state → transactions ending so
     paused: str | None = None  # why the run stopped early
+    limit_reached: bool = False  # paused for a provider's (daily) limit, not for failures
     seconds: float = 0.0
 
 
@@ -81,10 +91,13 @@ class _Pacer:
     def succeeded(self) -> None:
         self.failures_in_a_row = 0
 
-    def failed_for_now(self) -> bool:
-        """Count a temporary failure and back off; False when the run should pause."""
+    def failed_for_now(self, retry_after: float | None = None) -> bool:
+        """Count a temporary failure and back off, at least as long as the server asked;
+        False when the run should pause."""
         self.failures_in_a_row += 1
         self.backoff = min(MAX_WAIT, self.pacing.retry_wait * 2 ** (self.failures_in_a_row - 1))
+        if retry_after is not None:
+            self.backoff = max(self.backoff, retry_after)
         return self.failures_in_a_row < self.pacing.pause_after
 
 
@@ -102,7 +115,8 @@ def send_mailing(journal: Journal, recipients: RecipientList, composer: Composer
     tries: dict[str, int] = {}
     pacer = _Pacer(pacing, sleep, clock)
     result = RunResult()
-    connection: Connection | None = None
+    connection = None
+    sign_ins_expired = 0  # in a row: a server that asks again right after a fresh token
     try:
         while queue:
             progress(done, total)
@@ -110,7 +124,7 @@ def send_mailing(journal: Journal, recipients: RecipientList, composer: Composer
             pacer.before_message()
             if connection is None:
                 try:
-                    connection = Connection(server)
+                    connection = server.connect()
                 except ServerUnavailable as exc:
                     queue.appendleft(recipient)
                     log(f"not connected  {exc}")
@@ -118,13 +132,26 @@ def send_mailing(journal: Journal, recipients: RecipientList, composer: Composer
                         result.paused = str(exc)
                         break
                     continue
-            outcome = _deliver(journal, composer, connection, recipient)
+            try:
+                outcome = _deliver(journal, composer, connection, recipient)
+            except SignInExpired as exc:  # before anything of the message was sent
+                connection.drop()
+                connection = None
+                queue.appendleft(recipient)
+                sign_ins_expired += 1
+                log(f"sign-in expired  {exc}; renewing the token")
+                _renew(server, str(exc), sign_ins_expired)
+                continue
+            sign_ins_expired = 0
             result.attempted += 1
             result.outcomes[outcome.state] = result.outcomes.get(outcome.state, 0) + 1
             log(f"{outcome.state:<8} {recipient.email}  {outcome.reply}")
             if outcome.connection_lost:
                 connection.drop()
                 connection = None
+            if outcome.pause:  # a daily limit: every further message would be refused alike
+                result.paused, result.limit_reached = f"{outcome.reply}: {outcome.pause}", True
+                break
             if outcome.state != "deferred":
                 pacer.succeeded()  # the server answered for good, so it is working
                 done += 1
@@ -134,7 +161,13 @@ def send_mailing(journal: Journal, recipients: RecipientList, composer: Composer
                 queue.append(recipient)
             else:
                 done += 1
-            if not pacer.failed_for_now():
+            if outcome.retry_after is not None and outcome.retry_after > MAX_WAIT:
+                result.paused = (f"{outcome.reply}; the server asks to wait "
+                                 f"{outcome.retry_after:.0f} s: run the same command after "
+                                 f"that")
+                result.limit_reached = True
+                break
+            if not pacer.failed_for_now(outcome.retry_after):
                 result.paused = outcome.reply
                 break
         progress(done, total)
@@ -150,16 +183,26 @@ def send_mailing(journal: Journal, recipients: RecipientList, composer: Composer
     return result
 
 
-def _deliver(journal: Journal, composer: Composer, connection: Connection,
+def _renew(server, why: str, in_a_row: int) -> None:
+    """A fresh token after the server asked to sign in again; the run stops when it asks
+    again at once, or when no fresh token can be had."""
+    if in_a_row > 1 or server.tokens is None:
+        raise ServerRefused(f"{why}: the server asks to sign in again even with a fresh "
+                            f"token; nothing more was sent")
+    try:
+        server.tokens.renew()
+    except TokenUnavailable as exc:
+        raise ServerRefused(f"{why}: the sign-in ran out during the mailing; {exc}") from None
+
+
+def _deliver(journal: Journal, composer: Composer, connection,
              recipient: Recipient) -> Outcome:
     """One recipient, journaled: `sending` is on disk before the data leaves, the outcome
     before the next recipient is begun."""
     outgoing = composer.compose(recipient)
-    limit = connection.size_limit()
-    if limit is not None and len(outgoing.data) > limit:  # so, before the first message
-        raise ServerRefused(f"{connection.server.where}: the server takes messages up to "
-                            f"{limit} bytes; with the brochure attached one is "
-                            f"{len(outgoing.data)} bytes")
+    too_large = connection.too_large(len(outgoing.data))
+    if too_large:  # so, before the first message
+        raise ServerRefused(too_large)
 
     def before_data() -> None:
         reached("mail.transaction-open")
@@ -172,6 +215,10 @@ def _deliver(journal: Journal, composer: Composer, connection: Connection,
         reached("mail.delivered")
     journal.mark(recipient.key, outcome.state, outcome.reply)
     reached(f"mail.{outcome.state}")
+    if outcome.stop:  # about the sender or the account: every message would meet it alike
+        raise ServerRefused(f"{connection.server.where}: {outcome.reply}: {outcome.stop}; the "
+                            f"run stops here and {recipient.email} is mailed by the same "
+                            f"command once that is done")
     if outcome.too_large:  # a server that does not say its SIZE: one refusal is enough
         raise ServerRefused(f"{connection.server.where}: the server refuses the message for its "
                             f"size ({outcome.reply}); with the brochure attached one is "

@@ -35,12 +35,20 @@ class Options:
     retry_unknown: bool = False
     new_mailing: bool = False
     sender: Optional[str] = None  # --from
-    rate: float = 60
+    rate: Optional[float] = None  # None: the provider's documented pace, else DEFAULT_RATE
     max_attachment: str = "10MB"
     retry_wait: float = 5
     pause_after: int = 5
     output: Optional[Path] = None
     page_size: str = "a5"
+    smtp_auth: Optional[str] = None  # password or xoauth2; None: mail.yaml's, else password
+    token_command: Optional[str] = None
+    via: Optional[str] = None  # smtp or graph; None: mail.yaml's, else smtp
+
+
+DEFAULT_RATE = 60.0  # messages a minute, to a server whose limits we do not know
+SMTP_TOKEN_VARIABLE = "KENNISDAG_SMTP_TOKEN"
+GRAPH_TOKEN_VARIABLE = "KENNISDAG_GRAPH_TOKEN"
 
 
 def _nothing(*args) -> None:
@@ -87,7 +95,9 @@ class _Run:
         journal_path = o.journal or default_path(o.recipients)
         send_only = {"--smtp-host": o.smtp_host, "--smtp-port": o.smtp_port,
                      "--smtp-user": o.smtp_user, "--cafile": o.cafile,
-                     "--retry-unknown": o.retry_unknown, "--new-mailing": o.new_mailing}
+                     "--retry-unknown": o.retry_unknown, "--new-mailing": o.new_mailing,
+                     "--smtp-auth": o.smtp_auth, "--token-command": o.token_command,
+                     "--via": o.via}
         given = [name for name, value in send_only.items() if value]
         if o.status and (o.send or given):
             raise BadInput.single("--status", f"only reports; leave out "
@@ -101,10 +111,10 @@ class _Run:
         if not o.send:
             self.dry_run(listed, *self.prepare(listed, settings, origin, limit))
             return EXIT_OK
-        server = self.server_settings()
+        server = self.server_settings(settings, origin)
         with Journal.open(journal_path) as book:  # locked before the build: one run at a time
             composer, _ = self.prepare(listed, settings, origin, limit)
-            if self.deliver(book, listed, composer, server):
+            if self.deliver(book, listed, composer, server, origin):
                 return EXIT_PAUSED
             return EXIT_OK if self.report(book) else EXIT_DELIVERY_INCOMPLETE
 
@@ -130,19 +140,63 @@ class _Run:
             raise BadInput.single("--max-attachment", str(exc)) from None
         return listed, settings, origin, limit
 
-    def server_settings(self):
+    def server_settings(self, settings, origin):
+        """Where and how to send, checked; with a token, the first one is fetched now, so that
+        a failing token command is said before the brochure is built."""
         from .smtp import Server, check_tls_choice
 
         o = self.o
+        via = o.via or settings.via or "smtp"
+        auth = o.smtp_auth or settings.smtp_auth or "password"
+        if via == "graph":
+            return self.graph_settings(settings, origin)
         if not o.smtp_host:
             raise BadInput.single("--smtp-host", "needed with --send")
-        password = os.environ.get("KENNISDAG_SMTP_PASSWORD") if o.smtp_user else None
-        if o.smtp_user and not password:
-            raise BadInput.single("KENNISDAG_SMTP_PASSWORD", "not set; the password for "
-                                                             "--smtp-user is read only from it")
+        tokens = None
+        if auth == "xoauth2":
+            tokens = self.tokens(settings, SMTP_TOKEN_VARIABLE)
+            password, user = None, o.smtp_user or origin.email
+        else:
+            if o.token_command:
+                raise BadInput.single("--token-command", "only with --smtp-auth xoauth2 or "
+                                                         "--via graph")
+            password = os.environ.get("KENNISDAG_SMTP_PASSWORD") if o.smtp_user else None
+            user = o.smtp_user
+            if o.smtp_user and not password:
+                raise BadInput.single("KENNISDAG_SMTP_PASSWORD", "not set; the password for "
+                                      "--smtp-user is read only from it (or sign in with a "
+                                      "token: --smtp-auth xoauth2)")
         check_tls_choice(o.smtp_host, o.tls, o.smtp_port)
-        return Server(o.smtp_host, o.smtp_port or DEFAULT_PORTS[o.tls], o.tls, o.smtp_user,
-                      password, o.cafile)
+        if tokens is not None:
+            tokens.token()
+        return Server(o.smtp_host, o.smtp_port or DEFAULT_PORTS[o.tls], o.tls, user,
+                      password, o.cafile, auth=auth, tokens=tokens)
+
+    def graph_settings(self, settings, origin):
+        from .graph import GraphService, graph_base
+
+        o = self.o
+        smtp_only = {"--smtp-host": o.smtp_host, "--smtp-port": o.smtp_port,
+                     "--smtp-user": o.smtp_user, "--smtp-auth": o.smtp_auth}
+        given = [name for name, value in smtp_only.items() if value]
+        if given:
+            raise BadInput.single(given[0], "not used with --via graph, which sends as the "
+                                            "From address through Microsoft Graph")
+        base = graph_base(os.environ)
+        tokens = self.tokens(settings, GRAPH_TOKEN_VARIABLE)
+        tokens.token()
+        return GraphService(base, origin.email, tokens, o.cafile)
+
+    def tokens(self, settings, variable: str):
+        """The token provider: --token-command, token_command in mail.yaml, the variable."""
+        from .oauth import token_provider
+
+        if self.o.token_command:
+            return token_provider(self.o.token_command, variable)
+        if settings.token_command:
+            return token_provider(settings.token_command, variable,
+                                  origin="mail.yaml: token_command")
+        return token_provider(None, variable)
 
     def prepare(self, listed, settings, origin, limit):
         """The screen PDF, built as `build` builds it; the composer of its messages and the
@@ -181,7 +235,30 @@ class _Run:
                        f"'{attachment}' ({human_size(len(composer.brochure.pdf))}); nothing "
                        f"was sent: add --send --smtp-host HOST to send")
 
-    def deliver(self, book, listed, composer, server) -> bool:
+    def pace(self, server, origin, due: int) -> float:
+        """--rate, or the provider's documented limit when the server is one we know."""
+        from .providers import daily_limit, provider_for
+
+        o, voice = self.o, self.voice
+        host = getattr(server, "host", None)
+        provider = provider_for(host)
+        limit = daily_limit(host, origin.email)
+        if limit is not None and due > limit:
+            voice.warn(f"{host}: {due} messages to send, and {provider.name} allows about "
+                       f"{limit} a day from {origin.email}: the run will stop at the limit "
+                       f"and the same command mails the rest a day later")
+        if o.rate is not None:
+            if provider and (o.rate == 0 or o.rate > provider.per_minute):
+                voice.warn(f"--rate {o.rate:g}: {provider.pace}; expect the server to hold "
+                           f"messages back (the run then waits and tries again)")
+            return o.rate
+        if provider:
+            voice.detail(f"pace     {provider.per_minute:g} messages a minute: "
+                         f"{provider.pace} (--rate to change)")
+            return provider.per_minute
+        return DEFAULT_RATE
+
+    def deliver(self, book, listed, composer, server, origin) -> bool:
         """The mailing; whether it paused."""
         from .deliver import Pacing, send_mailing
 
@@ -194,10 +271,11 @@ class _Run:
         if begun.carried:
             voice.say(f"{begun.carried} recipient(s) already have this PDF from an earlier "
                       f"mailing")
+        rate = self.pace(server, origin, len(book.due()))
         bar = voice.counter("mailing")
         try:
             result = send_mailing(book, listed, composer, server,
-                                  Pacing(o.rate, o.retry_wait, o.pause_after), progress=bar,
+                                  Pacing(rate, o.retry_wait, o.pause_after), progress=bar,
                                   log=voice.detail)
         finally:
             bar.done()
@@ -206,8 +284,11 @@ class _Run:
                          f"{result.seconds / result.attempted * 1000:.0f} ms each")
         if result.paused:
             self.report(book)
-            voice.warn(f"paused after {o.pause_after} temporary failures in a row (last: "
-                       f"{result.paused}); rerun the same command later to resume")
+            if result.limit_reached:
+                voice.warn(f"paused: {result.paused}")
+            else:
+                voice.warn(f"paused after {o.pause_after} temporary failures in a row (last: "
+                           f"{result.paused}); rerun the same command later to resume")
             return True
         return False
 

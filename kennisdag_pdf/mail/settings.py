@@ -10,6 +10,9 @@
         In de bijlage het verslag van {date}.
     en:
       subject: The report of ‘{title}’
+    smtp_auth: xoauth2                 # how to send, so that the command line stays short
+    token_command: oama access kennisdag@example.org
+    via: graph
 
 Every key is optional: a text not given is the built-in one (texts.MAIL_TEXTS), the sender
 can come from --from instead. Addresses live here or in options, never in the event file.
@@ -37,6 +40,9 @@ FILE_NAME = "mail.yaml"
 MAX_SETTINGS_BYTES = MB
 MAX_DEPTH = 4  # the format needs 2 levels; 2 more get a message about the structure instead
 ADDRESS_KEYS = ("from", "reply_to")
+# How to send: the command line's --smtp-auth, --token-command and --via, which win.
+SENDING_KEYS = {"smtp_auth": ("password", "xoauth2"), "token_command": None,
+                "via": ("smtp", "graph")}
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 
 
@@ -51,6 +57,9 @@ class MailSettings:
     sender: Address | None = None
     reply_to: Address | None = None
     texts: dict[str, dict[str, str]] = field(default_factory=dict)  # language → key → text
+    smtp_auth: str | None = None
+    token_command: str | None = None  # run only by a sending run, and only from a file
+    via: str | None = None            # that no other user can change
 
     def text(self, language: str, key: str) -> str:
         return self.texts.get(language, {}).get(key) or MAIL_TEXTS[language][key]
@@ -77,9 +86,22 @@ def read_settings(folder: Path) -> MailSettings:
                                     f"{', '.join((*ADDRESS_KEYS, *LANGUAGES))}", line=1)
     problems: list[Problem] = []
     settings = _Reader(name, problems).settings(data, root)
+    if settings.token_command and not problems:
+        _refuse_shared_command(path, name, _Reader.key_line(root, "token_command"))
     if problems:
         raise BadInput(problems)
     return settings
+
+
+def _refuse_shared_command(path: Path, name: str, line: int) -> None:
+    """A token command runs as the organiser, with their mail account's keys at hand: only
+    from a file that no other user may change (as ssh treats its config)."""
+    mode = path.stat().st_mode
+    if mode & 0o022:
+        raise BadInput.single(name, f"other users may change this file (mode "
+                                    f"{mode & 0o777:o}), and the command in it would run as "
+                                    f"you: chmod go-w {path.name}, or give --token-command",
+                              line=line, field="token_command")
 
 
 def _refuse_control_characters(text: str, name: str) -> None:
@@ -168,16 +190,37 @@ class _Reader:
         lines = self.key_lines(root, "")
         addresses: dict[str, Address | None] = {}
         texts: dict[str, dict[str, str]] = {}
+        sending: dict[str, str] = {}
         for key, value in data.items():
             line = lines.get(str(key), 0)
             if key in ADDRESS_KEYS:
                 addresses[key] = self.address(value, line, key)
             elif key in LANGUAGES:
                 texts[key] = self.texts(value, self.node(root, key), line, key)
+            elif key in SENDING_KEYS:
+                choice = self.sending(value, line, key)
+                if choice:
+                    sending[key] = choice
             else:
-                self.refuse(line, str(key), f"unknown key; the keys are "
-                                            f"{', '.join((*ADDRESS_KEYS, *LANGUAGES))}")
-        return MailSettings(addresses.get("from"), addresses.get("reply_to"), texts)
+                known = (*ADDRESS_KEYS, *LANGUAGES, *SENDING_KEYS)
+                self.refuse(line, str(key), f"unknown key; the keys are {', '.join(known)}")
+        return MailSettings(addresses.get("from"), addresses.get("reply_to"), texts, **sending)
+
+    def sending(self, value, line: int, key: str) -> str | None:
+        choices = SENDING_KEYS[key]
+        if not isinstance(value, str) or not value.strip():
+            self.refuse(line, key, "must be " + (" or ".join(choices) if choices else
+                                                 "a command, as text"))
+            return None
+        value = value.strip()
+        if choices and value not in choices:
+            self.refuse(line, key, f"'{value}' is not one of {', '.join(choices)}")
+            return None
+        problem = control_problem(value)
+        if problem:
+            self.refuse(line, key, problem)
+            return None
+        return value
 
     def address(self, value, line: int, field: str) -> Address | None:
         if not isinstance(value, str):
@@ -220,6 +263,10 @@ class _Reader:
                 self.refuse(line, prefix + key, f"appears twice (also on line {lines[key]})")
             lines.setdefault(key, line)
         return lines
+
+    @staticmethod
+    def key_line(root: yaml.MappingNode, key: str) -> int:
+        return next((k.start_mark.line + 1 for k, _ in root.value if k.value == key), 0)
 
     @staticmethod
     def node(root: yaml.MappingNode, key: str):

@@ -22,6 +22,7 @@ protocol error that ends the session: deferred before the final "." was sent, un
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import re
 import select
@@ -34,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import EXIT_BAD_INPUT, BadInput, KennisdagError
+from .oauth import TokenProvider, TokenUnavailable, xoauth2_response
+from .providers import TOKEN_HINT, explained, read_reply
 
 LOST_AFTER_DATA = ("the connection broke after the message was sent and before the server "
                    "answered (RFC 1047): it may have arrived")
@@ -48,10 +51,15 @@ class Server:
     password: str | None = field(default=None, repr=False)  # never shown, never logged
     cafile: Path | None = None
     timeout: float = 60.0
+    auth: str = "password"  # or "xoauth2": user and a token from tokens
+    tokens: TokenProvider | None = field(default=None, repr=False, compare=False)
 
     @property
     def where(self) -> str:
         return f"{self.host}:{self.port}"
+
+    def connect(self) -> Connection:
+        return Connection(self)
 
 
 class ServerRefused(KennisdagError):
@@ -65,12 +73,24 @@ class ServerUnavailable(Exception):
     """The server cannot be reached or talked to for now: a temporary failure."""
 
 
+class SignInExpired(Exception):
+    """Signed in with a token, the server asks to sign in again before the message (530 or
+    535 to MAIL FROM): the token ran out during the session. Nothing was sent."""
+
+
+class _TokenRefused(Exception):
+    """The server refused a token that a fresh one may replace (an expired one)."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     state: str  # the journal state it leads to: sent, failed, deferred or unknown
     reply: str  # the server's answer, or what went wrong
     connection_lost: bool = False
     too_large: bool = False  # the message, not the recipient, was refused: for its size
+    stop: str | None = None  # the run cannot go on: why, and what to do (providers.py)
+    pause: str | None = None  # a limit that only time lifts: why, and when to rerun
+    retry_after: float | None = None  # seconds the server asked us to wait (HTTP Retry-After)
 
 
 # Enhanced status codes (RFC 3463) that refuse a message for its size: 5.3.4 "message too big
@@ -211,7 +231,17 @@ class Connection:
 
     def __init__(self, server: Server) -> None:
         self.server = server
-        self.smtp = _open(server)
+        try:
+            self.smtp = _open(server)
+        except _TokenRefused as refused:
+            # An access token lives about an hour: renew it once, on a new session (Gmail
+            # closes one after a refused token), and only then call it refused.
+            assert server.tokens is not None
+            try:
+                server.tokens.renew()
+            except TokenUnavailable as exc:
+                raise ServerRefused(f"{refused}; {exc}") from None
+            self.smtp = _open(server, renewed=True)
         self.in_data = False  # between the go-ahead to DATA and the reply to the final "."
 
     def close(self) -> None:
@@ -232,10 +262,22 @@ class Connection:
         value = self.smtp.esmtp_features.get("size", "") if self.smtp.has_extn("size") else ""
         return int(value) if value.strip().isdigit() and int(value) > 0 else None
 
+    def too_large(self, size: int) -> str | None:
+        """Why a message of size bytes cannot go through this server, or None."""
+        limit = self.size_limit()
+        if limit is not None and size > limit:
+            return (f"{self.server.where}: the server takes messages up to {limit} bytes; with "
+                    f"the brochure attached one is {size} bytes")
+        return None
+
     def transaction(self, sender: str, recipient: str, data: bytes,
                     before_data: Callable[[], None]) -> Outcome:
         """MAIL, RCPT, DATA; before_data() runs when only the message itself is left to send,
         which is the last moment at which a failure certainly leaves it undelivered."""
+        return _with_provider_words(self._transaction(sender, recipient, data, before_data))
+
+    def _transaction(self, sender: str, recipient: str, data: bytes,
+                     before_data: Callable[[], None]) -> Outcome:
         # Each command is sent only to a server that has said nothing unasked since its last
         # reply: otherwise every reply read from then on answers the command before it.
         out_of_step = Outcome("deferred", "the server said more than it was asked before the "
@@ -244,9 +286,12 @@ class Connection:
             if self.smtp.unasked():
                 return out_of_step
             code, reply = self.smtp.mail(sender)
+            if code in (530, 535) and self.server.auth == "xoauth2":
+                self.drop()  # the session's sign-in ran out: a new one, with a fresh token
+                raise SignInExpired(f"{self.server.where}: {_text(code, reply)}")
             if 500 <= code < 600:
                 raise ServerRefused(f"{self.server.where}: the server refuses the sender "
-                                    f"{sender}: {_text(code, reply)}")
+                                    f"{sender}: {explained(_text(code, reply))}")
             if code != 250:
                 return self._refused(code, reply)
             if self.smtp.unasked():
@@ -312,6 +357,21 @@ class Connection:
         return outcome
 
 
+def _with_provider_words(outcome: Outcome) -> Outcome:
+    """A refusal that is about the sender or the account, not the recipient (5.2.252, a daily
+    limit), leaves the recipient to be mailed by the same command once the cause is gone: a
+    4xx or 5xx certainly left the message undelivered, so deferring it is safe. Unknown and
+    sent are never changed."""
+    if outcome.state not in ("failed", "deferred"):
+        return outcome
+    reading = read_reply(outcome.reply)
+    if reading is None or not reading.effect:
+        return outcome
+    return Outcome("deferred", outcome.reply, connection_lost=True,
+                   stop=reading.words if reading.effect == "stop" else None,
+                   pause=reading.words if reading.effect == "pause" else None)
+
+
 def _judged(code: int, reply: bytes) -> Outcome:
     """The reply to the final ".": only a 4xx says the message was not taken and may be sent
     again; what is neither 2xx, 4xx nor 5xx is unknown, never a reason to send again."""
@@ -346,11 +406,11 @@ def _dot_stuffed(data: bytes) -> bytes:
     return stuffed
 
 
-def _open(server: Server) -> smtplib.SMTP:
+def _open(server: Server, *, renewed: bool = False) -> smtplib.SMTP:
     """A session ready for MAIL FROM, or why not: ServerRefused when no retry would help,
-    ServerUnavailable when a later try may work."""
+    ServerUnavailable when a later try may work, _TokenRefused when a fresh token may."""
     try:
-        return _greeted(server)
+        return _greeted(server, renewed)
     except ssl.SSLError as exc:  # before OSError, which it is
         raise _tls_refused(server, exc) from None
     except smtplib.SMTPConnectError as exc:
@@ -366,7 +426,7 @@ def _open(server: Server) -> smtplib.SMTP:
         raise ServerUnavailable(f"{server.where}: {_describe(exc)}") from None
 
 
-def _greeted(server: Server) -> smtplib.SMTP:
+def _greeted(server: Server, renewed: bool = False) -> smtplib.SMTP:
     context = None if server.tls == "none" else ssl.create_default_context(
         cafile=str(server.cafile) if server.cafile else None)
     if server.tls == "ssl":
@@ -382,7 +442,9 @@ def _greeted(server: Server) -> smtplib.SMTP:
         smtp.ehlo_or_helo_if_needed()
         if server.tls == "starttls":
             _starttls(smtp, server, context)
-        if server.user:
+        if server.auth == "xoauth2":
+            _xoauth2(smtp, server, renewed)
+        elif server.user:
             _login(smtp, server)
     except BaseException:
         smtp.close()
@@ -414,14 +476,64 @@ def _login(smtp: smtplib.SMTP, server: Server) -> None:
         smtp.login(server.user or "", server.password or "")
     except smtplib.SMTPAuthenticationError as exc:
         if exc.smtp_code >= 500:
+            reply = _text(exc.smtp_code, exc.smtp_error)
+            reading = read_reply(reply)
             raise ServerRefused(f"{server.where}: the server refuses the login of "
-                                f"{server.user}: {_text(exc.smtp_code, exc.smtp_error)}; "
-                                f"check --smtp-user and KENNISDAG_SMTP_PASSWORD") from None
+                                f"{server.user}: {reply}; " + (
+                                    reading.words if reading else
+                                    "check --smtp-user and KENNISDAG_SMTP_PASSWORD")) from None
         raise
     except smtplib.SMTPException as exc:
         if isinstance(exc, smtplib.SMTPServerDisconnected):
             raise
         raise ServerRefused(f"{server.where}: cannot log in: {_describe(exc)}") from None
+
+
+MAX_CHALLENGE = 4096  # bytes of a 334 error challenge kept (Google's JSON is under 100)
+
+
+def _xoauth2(smtp: smtplib.SMTP, server: Server, renewed: bool) -> None:
+    """Sign in with SASL XOAUTH2 (as Microsoft and Google define it): the user and a bearer
+    token in one initial response. A refused token is answered either at once (535, 454) or
+    with a 334 challenge carrying an error in JSON, to which the client sends an empty line and
+    then gets the refusal proper."""
+    assert server.tokens is not None
+    mechanisms = smtp.esmtp_features.get("auth", "").upper().split() if smtp.has_extn(
+        "auth") else []
+    if "XOAUTH2" not in mechanisms:
+        offered = ", ".join(mechanisms) or "no login at all"
+        raise ServerRefused(f"{server.where}: the server does not offer XOAUTH2 (it offers "
+                            f"{offered}); leave out --smtp-auth xoauth2 to log in with a "
+                            f"password")
+    code, reply = smtp.docmd("AUTH", "XOAUTH2 " + xoauth2_response(server.user or "",
+                                                                   server.tokens.token()))
+    if code == 334:  # the error, base64 JSON such as {"status":"401",…}
+        challenge = _challenge(reply)
+        try:
+            code, reply = smtp.docmd("")
+        except smtplib.SMTPServerDisconnected:  # some hang up at once: the refusal is the 334
+            code, reply = 334, challenge.encode()
+    if code == 235:
+        return
+    answer = _text(code, reply)
+    reading = read_reply(answer)
+    line = (f"{server.where}: the server refuses the token for {server.user} from "
+            f"{server.tokens.source}: {answer}; "
+            + (TOKEN_HINT if reading is None or reading.token else reading.words))
+    if not renewed and (reading is None or reading.token):
+        raise _TokenRefused(line)
+    if 400 <= code < 500:
+        raise ServerUnavailable(line)
+    raise ServerRefused(line)
+
+
+def _challenge(reply: bytes) -> str:
+    """An XOAUTH2 error challenge, decoded for the message: its JSON, as one line."""
+    try:
+        text = base64.b64decode(reply[:MAX_CHALLENGE], validate=True).decode("utf-8", "replace")
+    except ValueError:
+        text = reply[:MAX_CHALLENGE].decode("ascii", "replace")
+    return " ".join(text.split())[:300]
 
 
 # OpenSSL's verify codes (X509_V_ERR_*) for a certificate made out to another name, and for

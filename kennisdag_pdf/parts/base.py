@@ -99,13 +99,6 @@ class Context:
         picture = Picture(BytesIO(placed.data), width=width, height=height, hAlign=h_align)
         return tagged(picture, element) if element is not None else picture
 
-    def fitted_image(self, asset, *, height: float, max_width: float,
-                     element: Element | None = None) -> Flowable:
-        """An image at a given height, never wider than max_width, in its own proportions."""
-        scale = min(height / asset.height, max_width / asset.width)
-        return self.image(asset, width=asset.width * scale, height=asset.height * scale,
-                          element=element)
-
 
 def _bound(flowable, parent: Element | None, role: str):
     return tagged(flowable, parent.add(role)) if parent is not None else flowable

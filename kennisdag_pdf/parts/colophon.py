@@ -26,8 +26,12 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
         url = event.photos_url
         lines.append(lang["colophon_photos"].format(
             url=text.printed_url(url) if ctx.profile.printed_links else url))
-    lines.append(lang["colophon_built"].format(date=lang.date(ctx.build_date),
-                                               version=ctx.version))
+    # The date is pinned for reproducible bytes (render.build_time): the day of the event,
+    # or SOURCE_DATE_EPOCH's. It names a version, never the day the file was made, which
+    # "typeset on" claimed for a file made months later.
+    built = "colophon_built_event" if ctx.build_date == event.date else "colophon_built"
+    day = lang.date(ctx.build_date).replace(" ", "\u00a0")  # '7 april 2011' on one line
+    lines.append(lang[built].format(date=day, version=ctx.version))
     # A block that only places its lines: tagged by its content, a heading and paragraphs.
     section = ctx.section()
     rows = [[ctx.plain(title, "colophon_title", section.add("H1"))]] + \

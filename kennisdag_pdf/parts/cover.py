@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from reportlab.platypus import FrameBreak, KeepInFrame, Table, TopPadder
+from reportlab.platypus import FrameBreak, KeepInFrame, Spacer, Table, TopPadder
 
 from ..flowables import Element
+from ..images import logo_column, logo_size
 from ..loader import LoadedEvent
 from ..model import logo_alt_text
 from .base import Context
@@ -37,21 +38,29 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
 
 def _organisers(loaded: LoadedEvent, ctx: Context, section: Element):
     """A grid that only places the organisers (tagged by its content, not as a table): the
-    label, then each organiser's logo as a Figure described by its name, or the name."""
+    label, then each organiser's name, under its logo when it has one. A logo that spells
+    the name (name_in_logo) stands alone, a Figure described by logo_alt or the name; beside
+    the printed name a logo is decoration, so that a screen reader says the name once."""
     theme, measure = ctx.theme, ctx.theme.measure
     organisers = loaded.day.event.organisers
     per_row = min(measure.organisers_per_row, len(organisers))
-    column = theme.page.text_width / per_row
+    column = logo_column(theme, len(organisers))
     label = ctx.plain(ctx.lang["organised_by"], "cover_label", section.add("P"))
     cells = []
     for org in organisers:
+        logo = None
         if org.logo:
-            cells.append(ctx.fitted_image(loaded.images[org.logo], height=measure.logo_height,
-                                          max_width=column - measure.organiser_gap,
-                                          element=section.add("Figure",
-                                                              alt=logo_alt_text(org))))
+            figure = section.add("Figure", alt=logo_alt_text(org)) if org.name_in_logo else None
+            asset = loaded.images[org.logo]
+            # the size validate judges it at (images.logo_size), without a layout
+            width, height = logo_size(theme, asset, len(organisers))
+            logo = ctx.image(asset, width=width, height=height, element=figure)
+        if logo is not None and org.name_in_logo:
+            cells.append(logo)
         else:
-            cells.append(ctx.plain(org.name, "cover_organiser", section.add("P")))
+            name = ctx.plain(org.name, "cover_organiser", section.add("P"))
+            cells.append(name if logo is None else [logo, Spacer(0, measure.organiser_name_gap),
+                                                    name])
     rows = [[label]]
     for start in range(0, len(cells), per_row):
         row = cells[start:start + per_row]

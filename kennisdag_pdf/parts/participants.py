@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import unicodedata
 
-from reportlab.platypus import Table
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import KeepTogether, Table
 
 from ..flowables import Element
 from ..loader import LoadedEvent
@@ -19,6 +21,7 @@ PARTICLES = frozenset("""
 """.split())
 
 ROWS_PER_TABLE = 40  # long lists as a sequence of short tables: a table's cost grows with length
+HOSTS_COMPANY = 3  # guests' rows kept on the hosts' page when the list breaks before them
 
 
 def _fold(text: str) -> str:
@@ -64,19 +67,39 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
     story += ctx.body(day.participants_intro, parent=section)
     guests = sorted_people([p for p in people if not p.host])
     hosts = sorted_people([p for p in people if p.host])
-    if guests:
-        story += people_tables(guests, ctx, section.add("Table"))
-    if hosts:
-        if guests:
-            story.append(section_heading(ctx, ctx.lang["hosts"], "hosts", section))
-        story += people_tables(hosts, ctx, section.add("Table"))
+    name_width = name_column(people, ctx)
+    if not guests or not hosts:
+        return story + people_tables(guests or hosts, ctx, section.add("Table"), name_width)
+    # The hosts (one to three rows) never stand alone on a page: they go with the guests,
+    # and when the guests' table must break anyway, its last rows come along.
+    table = section.add("Table")
+    tail = len(guests) - min(len(guests), HOSTS_COMPANY)
+    head = people_tables(guests[:tail], ctx, table, name_width)
+    if head:  # continued by the rows kept with the hosts, without a gap
+        head[-1].spaceAfter = 0
+    story += head
+    story.append(KeepTogether([
+        *people_tables(guests[tail:], ctx, table, name_width),
+        section_heading(ctx, ctx.lang["hosts"], "hosts", section),
+        *people_tables(hosts, ctx, section.add("Table"), name_width)]))
     return story
 
 
-def people_tables(people: list[Participant], ctx: Context, structure: Element) -> list[Table]:
+def name_column(people: list[Participant], ctx: Context) -> float:
+    """As wide as the widest name and the gap after it, within the theme's bounds: the
+    organisation and role take the rest ('Ingrid ter Horst-Verhoeven' on one line)."""
+    theme, measure = ctx.theme, ctx.theme.measure
+    style = theme["name"]
+    widest = max(stringWidth(person.name, style.fontName, style.fontSize) for person in people)
+    width = theme.page.text_width
+    return min(max(math.ceil(widest) + measure.cell_gap, width * measure.name_share_min),
+               width * measure.name_share_max)
+
+
+def people_tables(people: list[Participant], ctx: Context, structure: Element,
+                  name_width: float) -> list[Table]:
     """One data table (TR per person, the name heading its row) set as short tables."""
     theme, measure = ctx.theme, ctx.theme.measure
-    name_width = theme.page.text_width * measure.name_share
     tables = []
     for start in range(0, len(people), ROWS_PER_TABLE):
         chunk = people[start:start + ROWS_PER_TABLE]
@@ -98,6 +121,7 @@ def people_tables(people: list[Participant], ctx: Context, structure: Element) -
              - theme["affiliation"].fontSize),
             ("BOTTOMPADDING", (0, 0), (-1, -1), measure.row_padding),
             ("LINEBELOW", (0, 0), (-1, -1), measure.rule, theme.palette.rule)))
-        table.spaceAfter = theme.body_leading * 0.5
         tables.append(table)
+    if tables:  # the short tables read as one: space after the last only
+        tables[-1].spaceAfter = theme.body_leading * 0.5
     return tables

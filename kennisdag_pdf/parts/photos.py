@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reportlab.platypus import KeepTogether
 
+from ..images import photo_size
 from ..loader import LoadedEvent
 from ..model import photo_alt_text
 from .base import Context, part_heading
@@ -14,10 +15,6 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
     if not photos:
         return []
     theme, measure = ctx.theme, ctx.theme.measure
-    caption = theme["caption"]
-    # Room for photos_per_page photos with their captions on a page of the text block.
-    slot = (theme.page.text_height - theme["part"].leading * 2) / measure.photos_per_page
-    max_height = slot - caption.leading - caption.spaceAfter - measure.photo_caption_gap
     section = ctx.section()
     story: list = [part_heading(ctx, ctx.lang["photos"], "photo-pages", section)]
     for photo in photos:
@@ -25,8 +22,10 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
         # Without a description a photo is decoration to a reader (validate warns of it).
         alt = photo_alt_text(photo)
         figure = section.add("Figure", alt=alt) if alt else None
-        block = [ctx.fitted_image(asset, height=max_height, max_width=theme.page.text_width,
-                                  element=figure)]
+        # photos_per_page of them with their captions fit a page (images.photo_size: the
+        # size validate judges it at, without a layout)
+        width, height = photo_size(theme, asset)
+        block = [ctx.image(asset, width=width, height=height, element=figure)]
         block[0].spaceAfter = measure.photo_caption_gap
         if photo.caption:
             block.append(ctx.plain(photo.caption, "caption", section.add("Caption")))

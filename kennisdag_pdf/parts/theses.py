@@ -1,12 +1,17 @@
-"""One chapter per thesis: the 'Stelling N' label, the statement as a display quote, the debate."""
+"""One chapter per thesis: the 'Stelling N' label, the statement as a display quote, the debate.
+
+A thesis runs on below the one before it (flowables.RunOn), and starts a new page only when
+its label, statement and first lines would not fit there, or that page is mostly filled and
+the thesis would not end on it.
+"""
 
 from __future__ import annotations
 
-from reportlab.platypus import PageBreak, Table
+from reportlab.platypus import Table
 
 from ..loader import LoadedEvent
 from ..model import Thesis
-from ..flowables import Heading, OutlineEntry, Signpost, tagged
+from ..flowables import Heading, OutlineEntry, Signpost, run_on, tagged
 from .base import Context, bullet_list, part_heading
 
 
@@ -21,7 +26,7 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
     total = len(loaded.day.theses)
     for number, thesis in enumerate(loaded.day.theses, start=1):
         if story:
-            story.append(PageBreak())
+            story.append(run_on(ctx.theme))
         story += thesis_chapter(number, thesis, ctx, total=total)
     return story
 
