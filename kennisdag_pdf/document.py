@@ -15,11 +15,16 @@ structure tree the parts built (`structure`) from what the canvas recorded.
 from __future__ import annotations
 
 import time
+import zlib
 from dataclasses import dataclass
 from hashlib import md5
 from typing import Callable
 
+from reportlab import rl_config
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.utils import TimeStamp, bytestr
+from reportlab.pdfbase.pdfdoc import PDFFormXObject, PDFResourceDictionary, xObjectName
+from reportlab.pdfbase.pdfdoc import format as pdfformat
 from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate
 
 from .flowables import (TEMPLATE_BACK, TEMPLATE_BODY_LEFT, TEMPLATE_BODY_RIGHT, TEMPLATE_COVER,
@@ -29,6 +34,39 @@ from .i18n import Language
 from .profiles import Profile
 from .tagging import BrochureCanvas, metadata_stream, ua_metadata, write_structure
 from .theme import MARKS, Theme
+
+
+class _LateFormXObject(PDFFormXObject):
+    """A late form, written as ReportLab writes any form, byte for byte, but without building
+    a dictionary of dictionaries for each: a long brochure has thousands (a folio per page, a
+    number and a leader per contents entry), and ReportLab's general formatting is the larger
+    part of their cost. Anything unusual (resources of its own, annotations, no compression)
+    is left to ReportLab."""
+
+    def format(self, document):
+        if (self.Resources is not None or self.Annots or self.XObjects or self.BBox
+                or self.Matrix or self.Contents or not self.compression or rl_config.useA85
+                or not self.stream):
+            return super().format(document)
+        content = document.encrypt.encode(zlib.compress(self.stream))
+        box = " ".join(fp_str(v) for v in (self.lowerx, self.lowery, self.upperx, self.uppery))
+        return b"".join((
+            b"<<\n/BBox [ ", box.encode("ascii"), b" ] /Filter [ /FlateDecode ] /FormType 1 "
+            b"/Length %d /Matrix [ 1 0 0 1 0 0 ] /Resources " % len(content),
+            _form_resources(document), b" \n  /Subtype /Form /Type /XObject\n>>\nstream\n",
+            content, b"endstream\n"))
+
+
+def _form_resources(document) -> bytes:
+    """The resources ReportLab gives every form (its fonts, every procedure set), formatted
+    by ReportLab once per document."""
+    cached = getattr(document, "_kennisdag_form_resources", None)
+    if cached is None:
+        resources = PDFResourceDictionary()
+        resources.basicFonts()
+        resources.allProcs()
+        cached = document._kennisdag_form_resources = pdfformat(resources, document)
+    return cached
 
 
 @dataclass(frozen=True)
@@ -152,10 +190,14 @@ class BrochureTemplate(BaseDocTemplate):
         self.build(story, canvasmaker=_dated_canvas(built))
         canvas = self.canv
         pages = {**self.key_pages, "": self.pages}
+        registered = canvas._doc.idToObject
         for form in self._late_forms:
             canvas.beginForm(form.name, *form.bbox)
             form.draw(canvas, pages)
             canvas.endForm()
+            written = registered[xObjectName(form.name)]
+            if type(written) is PDFFormXObject:
+                written.__class__ = _LateFormXObject
         write_structure(canvas, self.structure)
         canvas.setCatalogEntry("Metadata", metadata_stream(
             ua_metadata(self.title, self.language.pdf_lang,

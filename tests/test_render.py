@@ -248,3 +248,21 @@ def test_the_longest_address_the_format_allows_makes_a_qr_code(tail):
     too_long.addData(start + "a" * (5 * URL_MAX))
     with pytest.raises(Exception, match="overflow"):
         too_long.make()
+
+
+@pytest.mark.parametrize("data_file, profile", [("kennisdag-2011", "screen"),
+                                                ("example-en", "print")])
+def test_late_forms_are_written_byte_for_byte_as_reportlab_writes_them(monkeypatch, data_file,
+                                                                        profile):
+    """document._LateFormXObject writes the folios, contents numbers and leaders without
+    ReportLab's general formatting: the file must be the one ReportLab's own writer makes."""
+    from reportlab.pdfbase.pdfdoc import PDFFormXObject
+
+    from kennisdag_pdf import document
+    from kennisdag_pdf.loader import load
+    from kennisdag_pdf.profiles import PROFILES
+
+    loaded = load(Path(__file__).resolve().parent.parent / "data" / f"{data_file}.yaml")
+    fast = render.render(loaded, PROFILES[profile]).pdf
+    monkeypatch.setattr(document._LateFormXObject, "format", PDFFormXObject.format)
+    assert render.render(loaded, PROFILES[profile]).pdf == fast
