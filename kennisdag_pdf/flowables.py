@@ -411,7 +411,7 @@ class Para(Tagged, Paragraph):
         super().__init__(text, style, bulletText, frags, **options)
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        # split() drops blPara when it pushes the paragraph on: then break again.
+        # (A paragraph split() pushed on keeps its lines: see split.)
         if getattr(self, "_wrapped_at", None) == available_width and hasattr(self, "blPara"):
             return self.width, self.height
         size = super().wrap(available_width, available_height)
@@ -436,7 +436,12 @@ class Para(Tagged, Paragraph):
         # Both halves of a paragraph broken over two pages are the same element; and they
         # keep its words as written (ReportLab gives a half of markup none), which the soft
         # hyphens are told by.
+        lines = self.__dict__.get("blPara")
         parts = super().split(available_width, available_height)
+        if not parts and lines is not None and "blPara" not in self.__dict__:
+            # Pushed on whole, ReportLab forgets its lines; on the next page, at the same
+            # width (wrap checks), they are the same lines: kept, not broken again.
+            self.blPara = lines
         element = self.__dict__.get("element")
         for part in parts:
             if element is not None:
