@@ -116,6 +116,17 @@ def _dated_canvas(epoch: int) -> Callable[..., BrochureCanvas]:
     return make
 
 
+class _Column(Frame):
+    """A frame whose text is exactly the width it was given. ReportLab works a frame's width
+    out again from its edges, (left + width) − left, which rounds differently at the inner and
+    the outer margin: on A4 a right-hand page was a hair wider than a left-hand one, and every
+    paragraph measured on one hand (a run-on's look-ahead) was broken again on the other."""
+
+    def _geom(self) -> None:
+        super()._geom()
+        self.__dict__["_aW"] = self._width - self._leftPadding - self._rightPadding
+
+
 class BrochureTemplate(BaseDocTemplate):
     def __init__(self, target, *, theme: Theme, lang: Language, profile: Profile, title: str,
                  subject: str, author: str, keywords: list[str], creator: str,
@@ -158,8 +169,9 @@ class BrochureTemplate(BaseDocTemplate):
 
         def column(frame_id: str, bottom: float, height: float, *, right_hand=True) -> Frame:
             # Every frame spans the text width; the margins are the theme's, not padding.
-            return Frame(g.left_margin(right_hand), bottom, g.text_width, height, id=frame_id,
-                         leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+            return _Column(g.left_margin(right_hand), bottom, g.text_width, height,
+                           id=frame_id, leftPadding=0, rightPadding=0, topPadding=0,
+                           bottomPadding=0)
 
         band_top = g.band_top(with_image)
         band_foot = band_top - g.cover_band_height(with_image)

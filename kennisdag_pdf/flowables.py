@@ -24,7 +24,8 @@ from weakref import WeakKeyDictionary
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
-from reportlab.platypus import Flowable, Frame, Image, KeepTogether, ListFlowable, Paragraph
+from reportlab.platypus import (Flowable, Frame, Image, KeepTogether, ListFlowable, Paragraph,
+                                Table)
 from reportlab.platypus.doctemplate import ActionFlowable, FrameBreak
 from reportlab.platypus.flowables import BulletDrawer, CondPageBreak
 from reportlab.platypus.paragraph import (_SHYStr, _SplitWordHY, cleanBlockQuotedText,
@@ -536,6 +537,34 @@ class Heading(Signposted, Para):
 
     def split(self, available_width: float, available_height: float) -> list:
         return []  # a heading is never broken over two pages: it moves on whole
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+class MeasuredTable(Table):
+    """A table of fixed column widths without spanned cells, which measures its rows once per
+    width.
+
+    ReportLab works out every row's height again each time it is asked for its size, and a
+    table is asked again and again at the same width: by the frame, a keep-together group, a
+    run-on's look-ahead (flowables.RunOn) that measures what follows it. Without spans its
+    rows' heights depend on its cells and the width alone (not on the height offered), so
+    the last answer stands. A split works its rows out afresh, and the tables it makes start
+    unmeasured.
+    """
+
+    def wrap(self, available_width, available_height):  # noqa: D102
+        if self.__dict__.get("_measured_at") == available_width:
+            self.availWidth = available_width
+            return self._width, self._height
+        size = super().wrap(available_width, available_height)
+        if not self._spanCmds and not self._nosplitCmds:
+            self._measured_at = available_width
+        return size
+
+    def split(self, available_width, available_height):  # noqa: D102
+        self._measured_at = None
+        return super().split(available_width, available_height)
 
 
 # --- points in the story -------------------------------------------------------------------------

@@ -6,9 +6,9 @@ import math
 import unicodedata
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import KeepTogether, Table
+from reportlab.platypus import KeepTogether
 
-from ..flowables import Element
+from ..flowables import Element, MeasuredTable
 from ..loader import LoadedEvent
 from ..model import Participant
 from .base import Context, part_heading, section_heading
@@ -97,7 +97,7 @@ def name_column(people: list[Participant], ctx: Context) -> float:
 
 
 def people_tables(people: list[Participant], ctx: Context, structure: Element,
-                  name_width: float) -> list[Table]:
+                  name_width: float) -> list[MeasuredTable]:
     """One data table (TR per person, the name heading its row) set as short tables."""
     theme, measure = ctx.theme, ctx.theme.measure
     tables = []
@@ -110,8 +110,8 @@ def people_tables(people: list[Participant], ctx: Context, structure: Element,
                                    row.add("TH", attributes={"O": "Table", "Scope": "Row"})),
                          ctx.plain(affiliation(person), "affiliation",
                                    row.add("TD", keep_empty=True))])
-        table = Table(rows, colWidths=[name_width, theme.page.text_width - name_width],
-                      hAlign="LEFT", splitInRow=1)
+        table = MeasuredTable(rows, colWidths=[name_width, theme.page.text_width - name_width],
+                              hAlign="LEFT", splitInRow=1)
         table.setStyle(theme.table_style(
             "name",
             ("RIGHTPADDING", (0, 0), (-1, -1), measure.cell_gap),

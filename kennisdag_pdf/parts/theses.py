@@ -7,11 +7,9 @@ the thesis would not end on it.
 
 from __future__ import annotations
 
-from reportlab.platypus import Table
-
 from ..loader import LoadedEvent
 from ..model import Thesis
-from ..flowables import Heading, OutlineEntry, Signpost, run_on, tagged
+from ..flowables import Heading, MeasuredTable, OutlineEntry, Signpost, run_on, tagged
 from .base import Context, bullet_list, part_heading
 
 
@@ -48,8 +46,9 @@ def thesis_chapter(number: int, thesis: Thesis, ctx: Context, *, total: int = 1)
         entries = (OutlineEntry(0, ctx.lang["theses"], "theses"),) + entries
     heading = tagged(Heading(label, theme["thesis_label"],
                              Signpost(entries, running_head=label, opens_part=True)), title)
-    statement = Table([[ctx.plain(thesis.statement, "thesis_statement", title)]],
-                      colWidths=[theme.page.text_width], hAlign="LEFT", splitInRow=1)
+    statement = MeasuredTable([[ctx.plain(thesis.statement, "thesis_statement", title)]],
+                              colWidths=[theme.page.text_width], hAlign="LEFT",
+                              splitInRow=1)
     measure = theme.measure
     statement.setStyle(theme.table_style(
         "thesis_statement",
