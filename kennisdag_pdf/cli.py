@@ -633,8 +633,9 @@ def mail(
     smtp_auth: Annotated[Optional[SmtpAuth], typer.Option(
         "--smtp-auth", case_sensitive=False,
         help="password (default): --smtp-user with KENNISDAG_SMTP_PASSWORD; xoauth2: sign in "
-             "with an OAuth2 access token (Microsoft 365, Google) from --token-command or "
-             "KENNISDAG_SMTP_TOKEN, as --smtp-user (default: the From address).",
+             "with an OAuth2 access token (Microsoft 365, Google) from --token-command, "
+             "KENNISDAG_SMTP_TOKEN or the sign-in kept by `kennisdag-pdf login microsoft`, as "
+             "--smtp-user (default: the From address).",
         show_default=False)] = None,
     token_command: Annotated[Optional[str], typer.Option(
         "--token-command", metavar="CMD",
@@ -644,7 +645,8 @@ def mail(
     via: Annotated[Optional[Via], typer.Option(
         "--via", case_sensitive=False,
         help="smtp (default) or graph: send through Microsoft Graph as the From address, "
-             "with a token from --token-command or KENNISDAG_GRAPH_TOKEN.",
+             "with a token from --token-command, KENNISDAG_GRAPH_TOKEN or the sign-in kept by "
+             "`kennisdag-pdf login microsoft --for graph`.",
         show_default=False)] = None,
 ) -> None:
     """Mail the screen brochure to every participant, each their own message: a dry run
@@ -672,6 +674,66 @@ def mail(
             table=_table, counter=_Counter, build=_report()))
         if code:
             raise typer.Exit(code)
+
+    _guard(run)
+
+
+SignInProvider = Enum("SignInProvider", {"microsoft": "microsoft"}, type=str)  # type: ignore[misc]
+SignInFor = Enum("SignInFor", {m: m for m in ("smtp", "graph")}, type=str)  # type: ignore[misc]
+
+
+@app.command()
+def login(
+    provider: Annotated[SignInProvider, typer.Argument(
+        help="microsoft: Microsoft 365 (Exchange Online).", case_sensitive=False)],
+    client_id: Annotated[str, typer.Option(
+        "--client-id", metavar="ID", help="The application (client) id of your "
+                                          "organisation's app registration (see docs/mail.md).",
+        show_default=False)],
+    tenant: Annotated[str, typer.Option(
+        "--tenant", metavar="T", help="Your tenant's domain or id (default: organizations, "
+                                      "any work or school account).",
+        show_default=False)] = "organizations",
+    purpose: Annotated[SignInFor, typer.Option(
+        "--for", case_sensitive=False,
+        help="smtp: for mail --smtp-auth xoauth2 (SMTP.Send); graph: for mail --via graph "
+             "(Mail.Send). Sign in once for each you use.")] = SignInFor.smtp,
+    device_code: Annotated[bool, typer.Option(
+        "--device-code", help="Sign in on another device with a code, for a machine without "
+                              "a browser (some tenants do not allow it).")] = False,
+) -> None:
+    """Sign in to your mail provider for `mail`; the refresh token is kept, readable only by
+    you, in your config folder (~/.config/kennisdag-pdf/)."""
+
+    def run() -> None:
+        from .mail.signin import login_microsoft
+
+        # What the organiser must do to sign in is shown even with --quiet, on stderr
+        account, path = login_microsoft(client_id, tenant=tenant, purpose=purpose.value,
+                                        device_code=device_code,
+                                        say=lambda line: typer.echo(line, err=True))
+        _say(f"signed in as {account} for {purpose.value}; kept in {path} (remove it with "
+             f"'kennisdag-pdf logout')")
+
+    _guard(run)
+
+
+@app.command()
+def logout(
+    provider: Annotated[Optional[SignInProvider], typer.Argument(
+        help="microsoft (default: every provider).", case_sensitive=False,
+        show_default=False)] = None,
+) -> None:
+    """Remove the sign-ins `login` kept."""
+
+    def run() -> None:
+        from .mail.signin import logout as forget
+
+        removed = forget((provider.value,) if provider else ("microsoft",))
+        for path in removed:
+            _say(f"removed {path}")
+        if not removed:
+            _say("nothing to remove: not signed in")
 
     _guard(run)
 

@@ -21,10 +21,15 @@ os.environ.pop("SOURCE_DATE_EPOCH", None)
 # user's builds left, nor leaves its own behind in the user's cache.
 TEST_CACHE = tempfile.mkdtemp(prefix="kennisdag-test-cache-")
 os.environ["XDG_CACHE_HOME"] = TEST_CACHE
+# And its own config folder: a sign-in the developer keeps (`kennisdag-pdf login`) is never
+# read by a test, nor touched by one.
+TEST_CONFIG = tempfile.mkdtemp(prefix="kennisdag-test-config-")
+os.environ["XDG_CONFIG_HOME"] = TEST_CONFIG
 
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(TEST_CACHE, ignore_errors=True)
+    shutil.rmtree(TEST_CONFIG, ignore_errors=True)
 
 
 # `make test` (and so CI) runs the same examples every time: a red run must mean a change

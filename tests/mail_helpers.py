@@ -370,3 +370,141 @@ def graph_server(graph: FakeGraph, ca: LoopbackCA | None = None):
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+@dataclass
+class FakeIdentity:
+    """Microsoft's identity platform as far as MSAL asks it, on loopback over HTTPS: the
+    tenant's OpenID configuration, the device-code endpoint (answering `pending` times
+    authorization_pending before it gives a token, or refusing with `refuse_device_code`) and
+    the token endpoint for device codes, authorization codes and refresh tokens. Access tokens
+    are `at-N-SECRET`, refresh tokens `rt-N-SECRET`; a refresh token in `revoked` gives
+    invalid_grant."""
+
+    client_id: str = "11111111-2222-3333-4444-555555555555"
+    account: str = "kennisdag@example.org"
+    pending: int = 1
+    refuse_device_code: str | None = None  # an AADSTS error description
+    revoked: set[str] = field(default_factory=set)
+    issued: list[str] = field(default_factory=list)  # every token given out
+    grants: list[str] = field(default_factory=list)  # grant types asked for, in order
+    scopes: list[str] = field(default_factory=list)  # scope of each token request
+    codes: dict[str, str] = field(default_factory=dict)  # authorization code → its nonce
+    base: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def configuration(self, tenant: str) -> dict:
+        root = f"{self.base}/{tenant}"
+        return {"issuer": f"{root}/v2.0", "authorization_endpoint": f"{root}/oauth2/v2.0/"
+                "authorize", "token_endpoint": f"{root}/oauth2/v2.0/token",
+                "device_authorization_endpoint": f"{root}/oauth2/v2.0/devicecode"}
+
+    def device_code(self, form: dict) -> tuple[int, dict]:
+        self.scopes.append(form.get("scope", ""))
+        if self.refuse_device_code:
+            return 400, {"error": "invalid_request",
+                         "error_description": self.refuse_device_code}
+        return 200, {"device_code": "device-SECRET", "user_code": "ABCD-EFGH",
+                     "verification_uri": "https://microsoft.com/devicelogin", "interval": 0,
+                     "expires_in": 60, "message": "To sign in, open https://microsoft.com/"
+                     "devicelogin and enter the code ABCD-EFGH.\x1b[2J"}
+
+    def token(self, form: dict) -> tuple[int, dict]:
+        import base64
+        import json
+        import time
+
+        grant = form.get("grant_type", "")
+        nonce = {}
+        with self.lock:
+            self.grants.append(grant.rsplit(":", 1)[-1])
+            scope = form.get("scope") or self.scopes[-1]  # a device code: the one it was for
+            self.scopes.append(scope)
+            if grant.endswith("device_code"):
+                if self.pending > 0:
+                    self.pending -= 1
+                    return 400, {"error": "authorization_pending",
+                                 "error_description": "AADSTS70016: pending"}
+            elif grant == "refresh_token":
+                if form.get("refresh_token") in self.revoked or \
+                        form.get("refresh_token") not in self.issued:
+                    return 400, {"error": "invalid_grant", "error_description":
+                                 "AADSTS700082: The refresh token has expired.\r\nTrace ID: 1"}
+            elif grant == "authorization_code":
+                if form.get("code") not in self.codes:
+                    return 400, {"error": "invalid_grant", "error_description": "AADSTS70000"}
+                nonce = {"nonce": self.codes[form["code"]]}
+            else:
+                return 400, {"error": "unsupported_grant_type"}
+            number = len(self.issued) // 2 + 1
+            access, refresh = f"at-{number}-SECRET", f"rt-{number}-SECRET"
+            self.issued += [access, refresh]
+
+        def part(data: dict) -> str:
+            return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+        now = int(time.time())
+        id_token = ".".join([part({"alg": "none", "typ": "JWT"}), part({
+            "aud": self.client_id, "iss": f"{self.base}/tenant/v2.0", "iat": now,
+            "nbf": now, "exp": now + 3600, "sub": "subject", "oid": "object-id",
+            "tid": "tenant-id", "preferred_username": self.account, **nonce}), ""])
+        return 200, {"token_type": "Bearer", "scope": scope,
+                     "expires_in": 3600, "access_token": access, "refresh_token": refresh,
+                     "id_token": id_token,
+                     "client_info": part({"uid": "object-id", "utid": "tenant-id"})}
+
+
+@contextmanager
+def identity_server(identity: FakeIdentity, ca: LoopbackCA):
+    """FakeIdentity on 127.0.0.1 over HTTPS through the test CA, in a thread; yields its base
+    address for KENNISDAG_LOGIN_URL."""
+    import json
+    import urllib.parse
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Endpoint(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def reply(self, code: int, data: dict) -> None:
+            payload = json.dumps(data).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def do_GET(self):
+            parts = self.path.split("/")
+            if self.path.endswith("/v2.0/.well-known/openid-configuration"):
+                self.reply(200, identity.configuration(parts[1]))
+            else:
+                self.reply(404, {"error": "not_found"})
+
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+            if self.path.endswith("/devicecode"):
+                self.reply(*identity.device_code(form))
+            elif self.path.endswith("/token"):
+                self.reply(*identity.token(form))
+            else:
+                self.reply(404, {"error": "not_found"})
+
+    server = ThreadingHTTPServer((LOOPBACK, 0), Endpoint)
+    server.daemon_threads = True
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.certificate.configure_cert(context)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    identity.base = f"https://{LOOPBACK}:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    try:
+        yield identity.base
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

@@ -1,12 +1,11 @@
 """Access tokens for signing in with OAuth2 (XOAUTH2 over SMTP, Microsoft Graph).
 
-The tool never asks the organiser's identity provider itself (yet): a token comes from a
-command that prints one (--token-command, as msmtp's passwordeval: `az`, `oama`, `gcloud` or a
-password manager) or, failing that, from an environment variable. Both are TokenProviders: a
-provider is asked for a token once per sign-in and asked to renew it when the server refused
-it (an access token lives about an hour; a mailing can take longer). The tool's own sign-in
-(MSAL, Google's installed-app flow) is meant to become one more TokenProvider, so that smtp.py
-and graph.py need not change when it comes.
+A token comes from a command that prints one (--token-command, as msmtp's passwordeval: `az`,
+`oama`, `gcloud` or a password manager), failing that from an environment variable, and
+failing that from the tool's own sign-in (signin.py: `kennisdag-pdf login microsoft`). All
+three are TokenProviders: a provider is asked for a token once per sign-in and asked to renew
+it when the server refused it (an access token lives about an hour; a mailing can take
+longer); smtp.py and graph.py do not know which one they were given.
 
 A token is a bearer secret: it is never put into an exception, a log line, the journal or the
 outbox. The command is run without a shell (shlex-split), so that nothing in it is expanded
@@ -141,10 +140,17 @@ class EnvironmentToken:
 
 
 def token_provider(command: str | None, variable: str, *, origin: str = "--token-command",
-                   environ=os.environ) -> TokenProvider:
-    """The command when one is given, else the environment variable."""
+                   environ=os.environ, signed_in=None) -> TokenProvider:
+    """The command when one is given, else the environment variable when set, else what
+    signed_in() gives: the tool's own sign-in (signin.stored_sign_in, which imports this
+    module) when one is kept, or None; with none of them, the variable, whose absence is then
+    the message."""
     if command:
         return CommandToken(command, origin)
+    if signed_in is not None and not environ.get(variable, "").strip():
+        kept = signed_in()
+        if kept is not None:
+            return kept
     return EnvironmentToken(variable, environ)
 
 

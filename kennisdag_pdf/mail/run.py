@@ -188,15 +188,18 @@ class _Run:
         return GraphService(base, origin.email, tokens, o.cafile)
 
     def tokens(self, settings, variable: str):
-        """The token provider: --token-command, token_command in mail.yaml, the variable."""
+        """The token provider: --token-command, token_command in mail.yaml, the variable, the
+        sign-in kept by `kennisdag-pdf login`."""
         from .oauth import token_provider
+        from .signin import stored_sign_in  # msal itself only when a sign-in is kept
 
+        purpose = "graph" if variable == GRAPH_TOKEN_VARIABLE else "smtp"
         if self.o.token_command:
             return token_provider(self.o.token_command, variable)
         if settings.token_command:
             return token_provider(settings.token_command, variable,
                                   origin="mail.yaml: token_command")
-        return token_provider(None, variable)
+        return token_provider(None, variable, signed_in=lambda: stored_sign_in(purpose))
 
     def prepare(self, listed, settings, origin, limit):
         """The screen PDF, built as `build` builds it; the composer of its messages and the
