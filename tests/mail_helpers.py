@@ -508,3 +508,67 @@ def identity_server(identity: FakeIdentity, ca: LoopbackCA):
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+# --- the send loop on one recipients list (test_mail_send, test_mail_graph) ---------------------
+
+SENDER_NAME, SENDER_EMAIL = "Kennisdag 2011", "kennisdag@example.org"
+
+
+class Clock:
+    """Time that passes only when the send loop sleeps: waits are exact and cost nothing."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 6))
+        self.now += seconds
+
+
+class Mailing:
+    """One recipients list with its journal and composer, to run the send loop on, through an
+    SMTP server or Graph (any transport send_mailing takes)."""
+
+    def __init__(self, folder, screen, rows) -> None:
+        from kennisdag_pdf.mail.journal import default_path
+        from kennisdag_pdf.mail.message import Brochure, Composer
+        from kennisdag_pdf.mail.recipients import read_recipients
+        from kennisdag_pdf.mail.settings import Address, MailSettings
+
+        self.listed = read_recipients(write_recipients(folder, rows))
+        self.journal_path = default_path(folder / "recipients.csv")
+        self.composer = Composer(Brochure(screen.loaded.day.event, screen.pdf),
+                                 MailSettings(), Address(SENDER_NAME, SENDER_EMAIL))
+        self.clock = Clock()
+
+    @property
+    def sleeps(self) -> list[float]:
+        return self.clock.sleeps
+
+    def send(self, transport, pacing=None, *, retry_unknown=False):
+        from kennisdag_pdf.mail.deliver import Pacing, send_mailing
+        from kennisdag_pdf.mail.journal import Journal
+
+        pacing = pacing or Pacing(per_minute=0, retry_wait=0, pause_after=5)
+        with Journal.open(self.journal_path) as journal:
+            journal.begin("kennisdag-2011", self.composer.brochure.sha256, self.listed,
+                          retry_unknown=retry_unknown)
+            return send_mailing(journal, self.listed, self.composer, transport, pacing,
+                                sleep=self.clock.sleep, clock=self.clock)
+
+    def states(self) -> dict[str, str]:
+        from kennisdag_pdf.mail.journal import Journal
+
+        with Journal.read(self.journal_path) as journal:
+            return {d.address: d.state for d in journal.deliveries()}
+
+    def replies(self) -> dict[str, str]:
+        from kennisdag_pdf.mail.journal import Journal
+
+        with Journal.read(self.journal_path) as journal:
+            return {d.address: d.reply for d in journal.deliveries()}

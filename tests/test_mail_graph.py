@@ -12,18 +12,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from conftest import DATA
-from mail_helpers import (FakeGraph, graph_server, people, run_cli, sha256, token_script,
-                          tokens_issued, write_recipients)
+from mail_helpers import (FakeGraph, Mailing, graph_server, people, run_cli, sha256,
+                          token_script, tokens_issued, write_recipients)
 
 from kennisdag_pdf.errors import BadInput
 from kennisdag_pdf.mail import graph
-from kennisdag_pdf.mail.deliver import Pacing, send_mailing
+from kennisdag_pdf.mail.deliver import Pacing
 from kennisdag_pdf.mail.graph import GraphService, graph_base
-from kennisdag_pdf.mail.journal import Journal, default_path
-from kennisdag_pdf.mail.message import Brochure, Composer
+from kennisdag_pdf.mail.journal import Journal
 from kennisdag_pdf.mail.oauth import CommandToken, EnvironmentToken
-from kennisdag_pdf.mail.recipients import read_recipients
-from kennisdag_pdf.mail.settings import Address, MailSettings
+from kennisdag_pdf.mail.settings import Address
 from kennisdag_pdf.mail.smtp import ServerRefused
 
 pytest_plugins = ["mail_fixtures"]
@@ -32,26 +30,6 @@ EVENT = DATA / "kennisdag-2011.yaml"
 SENDER = Address("Kennisdag 2011", "kennisdag@example.org")
 NO_WAITING = Pacing(per_minute=0, retry_wait=0, pause_after=5)
 TOKEN = "eyJ0eXAi.SECRET-graph"
-
-
-class Mailing:
-    def __init__(self, folder, screen, rows) -> None:
-        self.listed = read_recipients(write_recipients(folder, rows))
-        self.journal_path = default_path(folder / "recipients.csv")
-        self.composer = Composer(Brochure(screen.loaded.day.event, screen.pdf),
-                                 MailSettings(), SENDER)
-        self.sleeps: list[float] = []
-
-    def send(self, service, pacing: Pacing = NO_WAITING, *, retry_unknown=False):
-        with Journal.open(self.journal_path) as journal:
-            journal.begin("kennisdag-2011", self.composer.brochure.sha256, self.listed,
-                          retry_unknown=retry_unknown)
-            return send_mailing(journal, self.listed, self.composer, service, pacing,
-                                sleep=self.sleeps.append, clock=lambda: 0.0)
-
-    def states(self) -> dict[str, str]:
-        with Journal.read(self.journal_path) as journal:
-            return {d.address: d.state for d in journal.deliveries()}
 
 
 def service(base, tokens=None) -> GraphService:

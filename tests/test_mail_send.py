@@ -13,14 +13,11 @@ import ssl
 from dataclasses import dataclass
 
 import pytest
-from mail_helpers import (LOOPBACK, PASSWORD, USER, Handler, people, sha256, smtp_server,
-                          write_recipients)
+from mail_helpers import (LOOPBACK, PASSWORD, USER, Handler, Mailing, people, sha256,
+                          smtp_server)
 
-from kennisdag_pdf.mail.deliver import Pacing, send_mailing
-from kennisdag_pdf.mail.journal import Journal, default_path
-from kennisdag_pdf.mail.message import Brochure, Composer
-from kennisdag_pdf.mail.recipients import read_recipients
-from kennisdag_pdf.mail.settings import Address, MailSettings
+from kennisdag_pdf.mail.deliver import Pacing
+from kennisdag_pdf.mail.settings import Address
 from kennisdag_pdf.mail.smtp import (LOST_AFTER_DATA, Connection, Server, ServerRefused,
                                      check_tls_choice)
 
@@ -29,47 +26,6 @@ pytest_plugins = ["mail_fixtures"]
 
 SENDER = Address("Kennisdag 2011", "kennisdag@example.org")
 NO_WAITING = Pacing(per_minute=0, retry_wait=0, pause_after=5)
-
-
-class Clock:
-    """Time that passes only when the send loop sleeps: waits are exact and cost nothing."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(round(seconds, 6))
-        self.now += seconds
-
-
-class Mailing:
-    """One recipients list with its journal and composer, to run the send loop on."""
-
-    def __init__(self, folder, screen, rows) -> None:
-        self.listed = read_recipients(write_recipients(folder, rows))
-        self.journal_path = default_path(folder / "recipients.csv")
-        self.composer = Composer(Brochure(screen.loaded.day.event, screen.pdf),
-                                 MailSettings(), SENDER)
-        self.clock = Clock()
-
-    def send(self, server: Server, pacing: Pacing = NO_WAITING, *, retry_unknown=False):
-        with Journal.open(self.journal_path) as journal:
-            journal.begin("kennisdag-2011", self.composer.brochure.sha256, self.listed,
-                          retry_unknown=retry_unknown)
-            return send_mailing(journal, self.listed, self.composer, server, pacing,
-                                sleep=self.clock.sleep, clock=self.clock)
-
-    def states(self) -> dict[str, str]:
-        with Journal.read(self.journal_path) as journal:
-            return {d.address: d.state for d in journal.deliveries()}
-
-    def replies(self) -> dict[str, str]:
-        with Journal.read(self.journal_path) as journal:
-            return {d.address: d.reply for d in journal.deliveries()}
 
 
 @pytest.fixture
