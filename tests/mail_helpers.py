@@ -540,6 +540,7 @@ class Mailing:
         from kennisdag_pdf.mail.recipients import read_recipients
         from kennisdag_pdf.mail.settings import Address, MailSettings
 
+        self.folder = folder
         self.listed = read_recipients(write_recipients(folder, rows))
         self.journal_path = default_path(folder / "recipients.csv")
         self.composer = Composer(Brochure(screen.loaded.day.event, screen.pdf),

@@ -16,18 +16,15 @@ import stat
 
 import pytest
 from conftest import DATA
-from mail_helpers import (LOOPBACK, PASSWORD, USER, Handler, OAuthHandler, people, run_cli,
-                          smtp_server, token_script, tokens_issued, write_recipients)
+from mail_helpers import (LOOPBACK, PASSWORD, USER, Handler, Mailing, OAuthHandler, people,
+                          run_cli, smtp_server, token_script, tokens_issued, write_recipients)
 
-from kennisdag_pdf.mail.deliver import Pacing, send_mailing
-from kennisdag_pdf.mail.journal import Journal, default_path
-from kennisdag_pdf.mail.message import Brochure, Composer
+from kennisdag_pdf.mail.deliver import Pacing
 from kennisdag_pdf.mail.oauth import (CommandToken, EnvironmentToken, TokenUnavailable,
                                       xoauth2_response)
 from kennisdag_pdf.mail.providers import read_reply
-from kennisdag_pdf.mail.recipients import read_recipients
 from kennisdag_pdf.mail.run import Options, _Run
-from kennisdag_pdf.mail.settings import Address, MailSettings, read_settings
+from kennisdag_pdf.mail.settings import Address, read_settings
 from kennisdag_pdf.mail.smtp import Server, ServerRefused
 
 pytest_plugins = ["mail_fixtures"]
@@ -37,26 +34,6 @@ SENDER = Address("Kennisdag 2011", "kennisdag@example.org")
 NO_WAITING = Pacing(per_minute=0, retry_wait=0, pause_after=5)
 # AUTH offered without TLS (loopback); handle_MAIL itself refuses a session not signed in.
 XOAUTH2 = dict(auth_require_tls=False, auth_exclude_mechanism=["LOGIN", "PLAIN"])
-
-
-class Mailing:
-    def __init__(self, folder, screen, rows) -> None:
-        self.folder = folder
-        self.listed = read_recipients(write_recipients(folder, rows))
-        self.journal_path = default_path(folder / "recipients.csv")
-        self.composer = Composer(Brochure(screen.loaded.day.event, screen.pdf),
-                                 MailSettings(), SENDER)
-        self.sleeps: list[float] = []
-
-    def send(self, server, pacing: Pacing = NO_WAITING):
-        with Journal.open(self.journal_path) as journal:
-            journal.begin("kennisdag-2011", self.composer.brochure.sha256, self.listed)
-            return send_mailing(journal, self.listed, self.composer, server, pacing,
-                                sleep=self.sleeps.append, clock=lambda: 0.0)
-
-    def states(self) -> dict[str, str]:
-        with Journal.read(self.journal_path) as journal:
-            return {d.address: d.state for d in journal.deliveries()}
 
 
 def xoauth2(port: int, tokens, user: str = SENDER.email) -> Server:
