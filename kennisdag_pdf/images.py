@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import cache
 from .loader import ImageAsset, LoadedEvent
+from .sourcemap import short
 from .profiles import Profile
 from .resources import resource_dir
 from .units import MB
@@ -424,7 +425,7 @@ def print_condition() -> PrintCondition | None:
                                                   f"shop)")
     if len(identifier) > MAX_CONDITION_CHARS or not identifier.isascii() or \
             not identifier.isprintable():
-        raise BadInput.single(CONDITION_VARIABLE, f"{ascii(_short(identifier))} is not a "
+        raise BadInput.single(CONDITION_VARIABLE, f"{ascii(short(identifier))} is not a "
                                                   f"printing condition's name (plain letters, "
                                                   f"digits and spaces, at most "
                                                   f"{MAX_CONDITION_CHARS})")
@@ -435,15 +436,11 @@ def print_condition() -> PrintCondition | None:
     low, high = INK_LIMITS
     if not (limit.isascii() and limit.isdigit() and len(limit) <= 3
             and low <= int(limit) <= high):
-        raise BadInput.single(INK_LIMIT_VARIABLE, f"{ascii(_short(limit))} is not a total ink "
+        raise BadInput.single(INK_LIMIT_VARIABLE, f"{ascii(short(limit))} is not a total ink "
                                                   f"limit: a whole percentage from {low} to "
                                                   f"{high}, such as 300")
     described = f"{identifier} (the print shop's profile {path.name})"
     return PrintCondition(path, identifier, described, int(limit))
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= 40 else text[:39] + "…"
 
 
 @lru_cache(maxsize=2)

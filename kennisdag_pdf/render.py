@@ -19,6 +19,7 @@ from .images import Placement, cover_size
 from .loader import LoadedEvent
 from .model import cover_alt_text
 from .profiles import DEFAULT_PAGE_SIZE, DEFAULT_PROFILE, PROFILES, Profile
+from .sourcemap import short
 
 TOOL = f"kennisdag-pdf {__version__}"
 
@@ -53,12 +54,12 @@ def source_date_epoch() -> int | None:
         return None
     # isdecimal() alone would take Arabic-Indic or full-width digits, which int() reads too.
     if not (text.isascii() and text.isdigit()):
-        raise BadInput.single(SOURCE_DATE_VARIABLE, f"'{_short(text)}' is not a whole number "
+        raise BadInput.single(SOURCE_DATE_VARIABLE, f"'{short(text)}' is not a whole number "
                                                     f"of seconds since 1970-01-01 (such as "
                                                     f"1700000000); unset it to date the "
                                                     f"brochure by the event")
     if len(text) > len(str(LAST_EPOCH)) or int(text) > LAST_EPOCH:
-        raise BadInput.single(SOURCE_DATE_VARIABLE, f"'{_short(text)}' lies after the year "
+        raise BadInput.single(SOURCE_DATE_VARIABLE, f"'{short(text)}' lies after the year "
                                                     f"9999 (at most {LAST_EPOCH})")
     return int(text)
 
@@ -72,10 +73,6 @@ def check_environment() -> int | None:
     epoch = source_date_epoch()
     check_cmyk_profile()
     return epoch
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def build_time(event_date: dt.date, epoch: int | None) -> dt.datetime:

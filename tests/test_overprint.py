@@ -5,7 +5,6 @@ user's logo with four-ink black is pointed out. Read back from the content strea
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass, field
 
 import pikepdf
@@ -14,6 +13,7 @@ from PIL import Image
 
 from conftest import finish_to
 from kennisdag_pdf.images import Placement, four_ink_black, separate, to_cmyk
+from kennisdag_pdf.inks import multiply, scale
 from kennisdag_pdf.loader import load
 from kennisdag_pdf.profiles import PROFILES
 from kennisdag_pdf.render import render
@@ -62,17 +62,6 @@ class _Path:
     parts: list = field(default_factory=list)
 
 
-def _multiply(m, n):
-    a, b, c, d, e, f = m
-    a2, b2, c2, d2, e2, f2 = n
-    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
-            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
-
-
-def _scale(m) -> float:
-    return math.sqrt(abs(m[0] * m[3] - m[1] * m[2]))
-
-
 def _numbers(operands) -> tuple[float, ...]:
     return tuple(round(float(value), 4) for value in operands)
 
@@ -100,7 +89,7 @@ def paints(pdf: pikepdf.Pdf) -> list[Paint]:
             elif op == "Q":
                 state = stack.pop()
             elif op == "cm":
-                state.ctm = _multiply(_numbers(operands), state.ctm)
+                state.ctm = multiply(_numbers(operands), state.ctm)
             elif op == "gs":
                 entries = states[operands[0]]
                 if "/OP" in entries:
@@ -127,16 +116,16 @@ def paints(pdf: pikepdf.Pdf) -> list[Paint]:
                 text.matrix = _numbers(operands)
             elif op in ("Tj", "TJ", "'", '"'):
                 if _shows_glyphs(op, operands):
-                    size = state.font_size * _scale(text.matrix) * _scale(state.ctm)
+                    size = state.font_size * scale(text.matrix) * scale(state.ctm)
                     out.append(Paint(page, "text", state.fill, state.op, state.OPM, size))
             elif op == "re":
                 x, y, w, h = _numbers(operands)
-                path.area += abs(w * h) * _scale(state.ctm) ** 2
+                path.area += abs(w * h) * scale(state.ctm) ** 2
             elif op in ("f", "F", "f*", "B", "B*", "b", "b*"):
                 out.append(Paint(page, "fill", state.fill, state.op, state.OPM, path.area))
             if op in ("S", "s", "B", "B*", "b", "b*"):
                 out.append(Paint(page, "stroke", state.stroke, state.OP, state.OPM,
-                                 state.width * _scale(state.ctm)))
+                                 state.width * scale(state.ctm)))
             if op in ("S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "n"):
                 path = _Path()
             if op == "Do":
@@ -144,7 +133,7 @@ def paints(pdf: pikepdf.Pdf) -> list[Paint]:
                 if xobject is not None and xobject.get("/Subtype") == "/Form" and depth < 8:
                     inner = state.copy()
                     if "/Matrix" in xobject:
-                        inner.ctm = _multiply(_numbers(xobject.Matrix), inner.ctm)
+                        inner.ctm = multiply(_numbers(xobject.Matrix), inner.ctm)
                     walk(xobject, xobject.get("/Resources", resources), inner, page, depth + 1)
 
     for number, page in enumerate(pdf.pages, 1):
