@@ -94,6 +94,17 @@ def resolution_problems(loaded: LoadedEvent, placed: Iterable[Placement | Planne
     return errors, warnings
 
 
+def resolution_warnings(loaded: LoadedEvent, placed: Iterable[Placement | Planned],
+                        profile: Profile) -> tuple[Problem, ...]:
+    """The images' resolution as placed (resolution_problems): any error refuses the build,
+    with the warnings beside it so that the user fixes every image in one go; else the
+    warnings."""
+    errors, warnings = resolution_problems(loaded, placed, profile)
+    if errors:
+        raise BadInput(errors + warnings)
+    return tuple(warnings)
+
+
 def _logo_fields(placed: Placement | Planned) -> list[SourcePath]:
     return [field for field in placed.asset.fields if field[-1] == "logo"]
 
@@ -143,10 +154,7 @@ def before_layout(loaded: LoadedEvent, profile: Profile, page_size: str) -> tupl
         theme = profile_theme(language(loaded.day.event.language).hyphenation, profile,
                               page_size)
         planned = planned_images(loaded, theme)
-        errors, warnings = resolution_problems(loaded, planned, profile)
-        if errors:  # the warnings too, as a build gives them: every image fixed in one go
-            raise BadInput(errors + warnings)
-        found += warnings
+        found += resolution_warnings(loaded, planned, profile)
         # A logo is judged as the press gets it: prepared as the build prepares it (and so
         # kept in the cache for the build).
         shop = ImageShop(profile)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from io import BytesIO
 
 from . import __version__
-from .checks import logo_black_warnings, resolution_problems
+from .checks import logo_black_warnings, resolution_warnings
 from .errors import BadInput, Problem
 from .i18n import Language, join_names, language
 from .images import Placement, cover_size
@@ -174,21 +174,10 @@ def render(loaded: LoadedEvent, profile: Profile | None = None,
         raise BadInput([Problem(0, 0, "", f"layout failed: {_first_line(exc)}",
                                 loaded.source_map.file)]) from None
     placements = tuple(shop.placements.values())
-    warnings = _check_resolution(loaded, placements, profile) + \
+    warnings = resolution_warnings(loaded, placements, profile) + \
         logo_black_warnings(loaded, placements, profile)
     return Rendered(buffer.getvalue(), doc.pages, profile, doc.padding, placements, warnings,
                     info, tuple(doc.canv.tags.untagged_text), tuple(doc.fills))
-
-
-def _check_resolution(loaded: LoadedEvent, placements: tuple[Placement, ...],
-                      profile: Profile) -> tuple[Problem, ...]:
-    """The images' resolution as placed, judged as `validate` judges it before layout
-    (checks.resolution_problems); any error refuses the build, with the warnings beside it
-    so that the user fixes every image in one go."""
-    errors, warnings = resolution_problems(loaded, placements, profile)
-    if errors:
-        raise BadInput(errors + warnings)
-    return tuple(warnings)
 
 
 def _first_line(exc: Exception) -> str:
