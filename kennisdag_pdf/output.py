@@ -84,7 +84,9 @@ def check_folder(folder: Path) -> None:
             return
 
 
-def write_atomic(target: Path, data: bytes) -> None:
+def write_atomic(target: Path, data: bytes, *, private: bool = False) -> None:
+    """data as target, whole or not at all. private: readable by the user alone, from the
+    first byte (mkstemp makes the file 0600; it is opened up to 0644 otherwise)."""
     folder = target.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -96,7 +98,8 @@ def write_atomic(target: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644 & ~_umask())
+        if not private:
+            os.chmod(tmp, 0o644 & ~_umask())
         os.replace(tmp, target)
         fsync_folder(folder)
     except BaseException as exc:  # includes KeyboardInterrupt: never leave the temp file

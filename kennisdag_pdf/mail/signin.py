@@ -262,22 +262,10 @@ def _plain(text: str) -> str:
 
 def _write_private(path: Path, data: dict) -> None:
     """Atomically, 0600 from the first byte: never readable by others, not even briefly."""
+    from ..output import write_atomic
+
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.unlink()
-    except FileNotFoundError:
-        pass
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(data, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps(data).encode("utf-8"), private=True)
 
 
 def _read_private(path: Path, error=TokenUnavailable) -> dict:
