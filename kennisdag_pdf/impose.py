@@ -29,7 +29,7 @@ from pikepdf import Array, Dictionary, Name, Pdf
 from . import pdfin
 from .errors import BadInput
 from .pdfin import Budget, TooComplex, Unexpected
-from .paper import MARKS
+from .paper import ISO_SIZES_MM, MARKS
 from .units import MM, to_mm
 
 TOLERANCE = 0.5  # pt: rounding by a PDF writer, not a different design
@@ -47,16 +47,10 @@ MAX_CREEP = 5 * MM
 # Ours too: 500 µm is heavy board (350 g/m² is about 400 µm); nothing thicker folds flat.
 MAX_PAPER_THICKNESS = 0.5 * MM
 
-# Sheets a print shop's press takes: ISO 216 A and ISO 217 RA and SRA (SR: for bleed and
-# marks), short side × long side in mm, smallest first.
-PRESS_SHEETS: dict[str, tuple[float, float]] = {
-    name: size for name, size in sorted({
-        "A4": (210, 297), "RA4": (215, 305), "SRA4": (225, 320),
-        "A3": (297, 420), "RA3": (305, 430), "SRA3": (320, 450),
-        "A2": (420, 594), "RA2": (430, 610), "SRA2": (450, 640),
-        "A1": (594, 841), "RA1": (610, 860), "SRA1": (640, 900),
-        "A0": (841, 1189), "RA0": (860, 1220), "SRA0": (900, 1280),
-    }.items(), key=lambda item: item[1][0] * item[1][1])}
+# Sheets a print shop's press takes (A4 to SRA0), smallest first.
+PRESS_SHEETS: dict[str, tuple[float, float]] = dict(sorted(
+    ((name, size) for name, size in ISO_SIZES_MM.items() if name != "A5"),
+    key=lambda item: item[1][0] * item[1][1]))
 PRESS_TOLERANCE_MM = 0.1  # a sheet computed in points is 310.0000001 mm, not 310
 
 

@@ -17,6 +17,16 @@ TRIM_SIZES: dict[str, tuple[float, float]] = {
     "a4": (210 * MM, 297 * MM),
 }
 DEFAULT_PAGE_SIZE = "a5"
+# ISO 216 A and ISO 217 RA and SRA (SR: room for bleed and marks) sizes, short side × long
+# side in mm: what `check` names a page by, and the sheets a print shop's press takes.
+ISO_SIZES_MM: dict[str, tuple[float, float]] = {
+    "A5": (148, 210),
+    "A4": (210, 297), "RA4": (215, 305), "SRA4": (225, 320),
+    "A3": (297, 420), "RA3": (305, 430), "SRA3": (320, 450),
+    "A2": (420, 594), "RA2": (430, 610), "SRA2": (450, 640),
+    "A1": (594, 841), "RA1": (610, 860), "SRA1": (640, 900),
+    "A0": (841, 1189), "RA0": (860, 1220), "SRA0": (900, 1280),
+}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from io import BytesIO
 from . import inks, pdfin
 from .errors import BadInput
 from .pdfin import Budget, TooComplex, Unexpected
-from .paper import MARKS
+from .paper import ISO_SIZES_MM, MARKS
 from .profiles import PROFILES, Profile
 from .units import human_size, to_mm
 
@@ -25,7 +25,7 @@ SIZE_TOLERANCE_MM = 1.0
 # exact (A4 is 595.28 × 841.89 pt; whole points still land within 0.2 mm), and a sheet one
 # millimetre short (296 × 210 mm) is not A4 to a printer who has to find paper for it.
 NAME_TOLERANCE_MM = 0.5
-NAMED_SIZES = {"A3": (297, 420), "A4": (210, 297), "A5": (148, 210)}
+NAMED_SIZES = {name: ISO_SIZES_MM[name] for name in ("A3", "A4", "A5")}
 RGB_SPACES = ("DeviceRGB", "CalRGB", "ICCBased(3)", "Lab")
 # Managed colour: RGB or Lab defined by a profile, which PDF/X-4 allows and a RIP converts
 # with its own intent, so that what prints is not quite what was seen.
