@@ -164,3 +164,26 @@ def test_the_outbox_holds_this_dry_run_beside_the_organisers_own_files(tmp_path,
         ["001-anna@example.org.eml", "002-bob+kd@example.org.eml", *mine])
     assert all((folder / name).read_bytes() == data for name, data in mine.items())
     assert parsed(Path(written[1]).read_bytes())["To"] == "Bob <bob+kd@example.org>"
+
+
+@pytest.mark.parametrize("size", [0, 1, 56, 57, 58, 114, 1000, None])
+def test_the_brochure_is_attached_as_the_email_package_encodes_it(screen_2011, monkeypatch,
+                                                                  size):
+    """The brochure's base64 is made once per mailing and put where a placeholder stood: the
+    message must be, byte for byte, what the email package makes of the whole PDF."""
+    import random
+
+    from kennisdag_pdf.mail import message as module
+
+    pdf = screen_2011.pdf if size is None else bytes(i % 256 for i in range(size))
+    composer = Composer(Brochure(screen_2011.loaded.day.event, pdf), MailSettings(), SENDER)
+    monkeypatch.setattr(module, "format_datetime", lambda moment: "Sun, 06 Dec 2026 20:00:00 "
+                                                                   "+0000")
+    random.seed(7)  # the MIME boundaries
+    fast = composer.compose(recipient()).data
+    monkeypatch.setattr(module, "_PLACEHOLDER", pdf)
+    monkeypatch.setattr(module, "_with_brochure", lambda data, brochure: data)
+    random.seed(7)
+    assert fast == composer.compose(recipient()).data
+    [attachment] = parsed(fast).iter_attachments()
+    assert attachment.get_content() == pdf

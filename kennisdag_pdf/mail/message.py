@@ -15,6 +15,7 @@ log, and a changed brochure is a different message.
 
 from __future__ import annotations
 
+import binascii
 import datetime as dt
 import hashlib
 import html
@@ -37,6 +38,11 @@ from .texts import HTML_PAGE
 
 # CRLF line ends as SMTP wants them, and 7-bit bodies that any server relays unchanged.
 _POLICY = policy.SMTP.clone(cte_type="7bit")
+# Stands in for the brochure while a message is serialised (57 bytes: one line of base64);
+# its line is then replaced by the brochure's base64, encoded once per mailing. The email
+# package otherwise encodes and writes the PDF line by line for every message, 20 ms each.
+_PLACEHOLDER = hashlib.sha512(b"kennisdag-pdf attachment placeholder").digest()[:57]
+_PLACEHOLDER_LINE = binascii.b2a_base64(_PLACEHOLDER, newline=False) + b"\r\n"
 # Characters that some file system or mail program does not accept in a file name.
 _UNSAFE_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]+')
 
@@ -50,6 +56,14 @@ class Brochure:
     @cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.pdf).hexdigest()
+
+    @cached_property
+    def base64_lines(self) -> bytes:
+        """The PDF as the email package encodes it (lines of 76 characters, as _POLICY's
+        max_line_length gives), with CRLF line ends as it is sent."""
+        per_line = _POLICY.max_line_length // 4 * 3
+        return b"".join(binascii.b2a_base64(self.pdf[i:i + per_line], newline=False) + b"\r\n"
+                        for i in range(0, len(self.pdf), per_line))
 
 
 @dataclass(frozen=True)
@@ -171,12 +185,20 @@ class Composer:
         msg["Message-ID"] = ident
         msg.set_content(text)
         msg.add_alternative(html_body(text, subject, code), subtype="html")
-        msg.add_attachment(self.brochure.pdf, maintype="application", subtype="pdf",
+        msg.add_attachment(_PLACEHOLDER, maintype="application", subtype="pdf",
                            filename=values["attachment"])
         msg["Content-Language"] = code  # after the parts: making them moves Content-* down
         data = msg.as_bytes()
         check_header_block(data, list(msg.keys()))
-        return Outgoing(recipient, ident, data)
+        return Outgoing(recipient, ident, _with_brochure(data, self.brochure))
+
+
+def _with_brochure(data: bytes, brochure: Brochure) -> bytes:
+    """The serialised message with the brochure's base64 where the placeholder's line is. The
+    attachment is the last part: its body is the last placeholder line, after anything the
+    organiser or the CSV wrote, whatever they wrote."""
+    at = data.rindex(_PLACEHOLDER_LINE)
+    return data[:at] + brochure.base64_lines + data[at + len(_PLACEHOLDER_LINE):]
 
 
 def _header_address(address: Address) -> HeaderAddress:
