@@ -2,12 +2,13 @@
 lost.
 
 `kennisdag-pdf mail --send` runs in a subprocess that kills itself at one crash point
-(KENNISDAG_CRASH_AT, see kennisdag_pdf/crashpoints.py), then runs again to completion. The
+(KENNISDAG_CRASH_AT, see kennisdag_pdf/crashpoints.py), then runs again (in process) to
+completion, against a server that remembers what it took. The
 five recipients meet every branch: one is refused for now once (450), one for good (550), and
 for one the server hangs up after taking the message data (RFC 1047).
 
-The scenarios are independent, each with its own server and folder, so they run two at a
-time (a module fixture) and each crash point is then judged by its own test.
+The scenarios are independent, each with its own server and folder, so their killed runs go
+two at a time (a module fixture) and each crash point is then judged by its own test.
 """
 
 from __future__ import annotations
@@ -43,28 +44,41 @@ SETTLED = {FIRST: "sent", BUSY: "sent", REFUSED: "failed", DROPPED: "unknown", L
 RECEIVED = {FIRST: 1, BUSY: 1, REFUSED: 0, DROPPED: 1, LAST: 1}
 
 
-def scenario(folder: Path, point: str) -> dict:
+def _args(port) -> list:
+    return ["mail", DATA / "kennisdag-2011.yaml", "-r", "recipients.csv", "--send",
+            "--smtp-host", LOOPBACK, "--smtp-port", port, "--tls", "none", "--rate", "0",
+            "--retry-wait", "0"]
+
+
+def killed_run(folder: Path, point: str) -> tuple[Handler, object, list[str]]:
+    """The run that dies at the crash point: a real process, SIGKILLed there."""
     write_recipients(folder, ROWS)
     handler = Handler(temporary={BUSY: 1}, permanent={REFUSED}, drop_after_data={DROPPED})
     with smtp_server(handler) as server:
-        args = ["mail", DATA / "kennisdag-2011.yaml", "-r", "recipients.csv", "--send",
-                "--smtp-host", LOOPBACK, "--smtp-port", server.port, "--tls", "none",
-                "--rate", "0", "--retry-wait", "0"]
-        killed = run_cli(*args, cwd=folder, env={**os.environ, "KENNISDAG_CRASH_AT": point})
-        received_before_rerun = handler.addresses()
-        rerun = run_cli(*args, cwd=folder)
+        killed = run_cli(*_args(server.port), cwd=folder,
+                         env={**os.environ, "KENNISDAG_CRASH_AT": point})
+    return handler, killed, handler.addresses()
+
+
+def rerun(folder: Path, handler: Handler, killed, received_before: list[str]) -> dict:
+    """The organiser's rerun, to the same server (its handler remembers what it took)."""
+    with smtp_server(handler) as server:
+        again = run_cli(*_args(server.port), cwd=folder)
     with Journal.read(folder / "recipients.csv.journal.sqlite") as journal:
         deliveries = {d.address: d for d in journal.deliveries()}
-    return {"killed": killed, "before": received_before_rerun, "rerun": rerun,
+    return {"killed": killed, "before": received_before, "rerun": again,
             "received": handler.addresses(), "deliveries": deliveries}
 
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory) -> dict[str, dict]:
     folders = {point: tmp_path_factory.mktemp(point.replace(".", "-")) for point in CRASH_POINTS}
+    # The killed runs are processes, two at a time; the reruns run in process, one by one
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {point: pool.submit(scenario, folders[point], point) for point in CRASH_POINTS}
-        return {point: future.result() for point, future in futures.items()}
+        futures = {point: pool.submit(killed_run, folders[point], point)
+                   for point in CRASH_POINTS}
+        killed = {point: future.result() for point, future in futures.items()}
+    return {point: rerun(folders[point], *killed[point]) for point in CRASH_POINTS}
 
 
 @pytest.mark.parametrize("point", list(CRASH_POINTS))
