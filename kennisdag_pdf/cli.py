@@ -634,7 +634,8 @@ def mail(
         "--smtp-auth", case_sensitive=False,
         help="password (default): --smtp-user with KENNISDAG_SMTP_PASSWORD; xoauth2: sign in "
              "with an OAuth2 access token (Microsoft 365, Google) from --token-command, "
-             "KENNISDAG_SMTP_TOKEN or the sign-in kept by `kennisdag-pdf login microsoft`, as "
+             "KENNISDAG_SMTP_TOKEN or the sign-in kept by `kennisdag-pdf login microsoft` or "
+             "`login google` (provider: in mail.yaml, else the host's, says which), as "
              "--smtp-user (default: the From address).",
         show_default=False)] = None,
     token_command: Annotated[Optional[str], typer.Option(
@@ -678,42 +679,60 @@ def mail(
     _guard(run)
 
 
-SignInProvider = Enum("SignInProvider", {"microsoft": "microsoft"}, type=str)  # type: ignore[misc]
+SignInProvider = Enum("SignInProvider", {m: m for m in ("microsoft", "google")},  # type: ignore[misc]
+                      type=str)
 SignInFor = Enum("SignInFor", {m: m for m in ("smtp", "graph")}, type=str)  # type: ignore[misc]
 
 
 @app.command()
 def login(
-    provider: Annotated[SignInProvider, typer.Argument(
-        help="microsoft: Microsoft 365 (Exchange Online).", case_sensitive=False)],
-    client_id: Annotated[str, typer.Option(
-        "--client-id", metavar="ID", help="The application (client) id of your "
-                                          "organisation's app registration (see docs/mail.md).",
-        show_default=False)],
-    tenant: Annotated[str, typer.Option(
-        "--tenant", metavar="T", help="Your tenant's domain or id (default: organizations, "
-                                      "any work or school account).",
-        show_default=False)] = "organizations",
-    purpose: Annotated[SignInFor, typer.Option(
+    provider: Annotated[Optional[SignInProvider], typer.Argument(
+        help="microsoft: Microsoft 365 (Exchange Online); google: Google Workspace or Gmail "
+             "(default: provider: in mail.yaml).", case_sensitive=False,
+        show_default=False)] = None,
+    client_id: Annotated[Optional[str], typer.Option(
+        "--client-id", metavar="ID", help="The client id of your organisation's app "
+                                          "registration or OAuth client (default: client_id: "
+                                          "in mail.yaml; see docs/mail.md).",
+        show_default=False)] = None,
+    tenant: Annotated[Optional[str], typer.Option(
+        "--tenant", metavar="T", help="microsoft: your tenant's domain or id (default: tenant: "
+                                      "in mail.yaml, else organizations, any work or school "
+                                      "account).", show_default=False)] = None,
+    purpose: Annotated[Optional[SignInFor], typer.Option(
         "--for", case_sensitive=False,
-        help="smtp: for mail --smtp-auth xoauth2 (SMTP.Send); graph: for mail --via graph "
-             "(Mail.Send). Sign in once for each you use.")] = SignInFor.smtp,
+        help="microsoft: smtp (default) for mail --smtp-auth xoauth2 (SMTP.Send); graph for "
+             "mail --via graph (Mail.Send). Sign in once for each you use.",
+        show_default=False)] = None,
     device_code: Annotated[bool, typer.Option(
-        "--device-code", help="Sign in on another device with a code, for a machine without "
-                              "a browser (some tenants do not allow it).")] = False,
+        "--device-code", help="microsoft: sign in on another device with a code, for a "
+                              "machine without a browser (some tenants do not allow it; "
+                              "Google does not for mail).")] = False,
+    client_secrets: Annotated[Optional[Path], typer.Option(
+        "--client-secrets", metavar="FILE",
+        help="google: the client secrets JSON of your OAuth client (Desktop app), as Google "
+             "Cloud console downloads it; without it the secret is read from "
+             "KENNISDAG_GOOGLE_CLIENT_SECRET.", show_default=False)] = None,
+    settings: Annotated[Optional[Path], typer.Option(
+        "--settings", metavar="FILE", help="The mail.yaml to read provider:, client_id: and "
+                                           "tenant: from (default: mail.yaml in the current "
+                                           "folder, if there is one).",
+        show_default=False)] = None,
 ) -> None:
     """Sign in to your mail provider for `mail`; the refresh token is kept, readable only by
-    you, in your config folder (~/.config/kennisdag-pdf/)."""
+    you: in the system keyring where there is one, else in your config folder
+    (~/.config/kennisdag-pdf/)."""
 
     def run() -> None:
-        from .mail.signin import login_microsoft
+        from .mail.signin import login as sign_in
 
         # What the organiser must do to sign in is shown even with --quiet, on stderr
-        account, path = login_microsoft(client_id, tenant=tenant, purpose=purpose.value,
-                                        device_code=device_code,
-                                        say=lambda line: typer.echo(line, err=True))
-        _say(f"signed in as {account} for {purpose.value}; kept in {path} (remove it with "
-             f"'kennisdag-pdf logout')")
+        _, signed_in, place = sign_in(
+            provider.value if provider else None, client_id=client_id, tenant=tenant,
+            purpose=purpose.value if purpose else None, device_code=device_code,
+            client_secrets=client_secrets, settings=settings,
+            say=lambda line: typer.echo(line, err=True))
+        _say(f"signed in {signed_in}; kept in {place} (remove it with 'kennisdag-pdf logout')")
 
     _guard(run)
 
@@ -721,17 +740,18 @@ def login(
 @app.command()
 def logout(
     provider: Annotated[Optional[SignInProvider], typer.Argument(
-        help="microsoft (default: every provider).", case_sensitive=False,
+        help="microsoft or google (default: every provider).", case_sensitive=False,
         show_default=False)] = None,
 ) -> None:
-    """Remove the sign-ins `login` kept."""
+    """Remove the sign-ins `login` kept, from the keyring and the config folder."""
 
     def run() -> None:
+        from .mail.signin import PROVIDERS
         from .mail.signin import logout as forget
 
-        removed = forget((provider.value,) if provider else ("microsoft",))
-        for path in removed:
-            _say(f"removed {path}")
+        removed = forget((provider.value,) if provider else PROVIDERS)
+        for place in removed:
+            _say(f"removed {place}")
         if not removed:
             _say("nothing to remove: not signed in")
 

@@ -25,6 +25,10 @@ os.environ["XDG_CACHE_HOME"] = TEST_CACHE
 # read by a test, nor touched by one.
 TEST_CONFIG = tempfile.mkdtemp(prefix="kennisdag-test-config-")
 os.environ["XDG_CONFIG_HOME"] = TEST_CONFIG
+# Nor the developer's keyring: keyring's fail backend (there is none, so a sign-in goes to the
+# file), in this process and every one it starts; a test that wants a keyring sets
+# mail_fixtures' memory_keyring for itself.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -34,7 +34,7 @@ CLI = "from kennisdag_pdf.cli import main; main()"
 # and every case about a foreign PDF (whose console run works in a child process under a
 # memory ceiling), run as real processes through the console entry point, so that exit codes,
 # streams and the ceiling are proven there too.
-IN_PROCESS_SAMPLE = 6  # one case in six runs as a subprocess
+IN_PROCESS_SAMPLE = 10  # one case in ten runs as a subprocess
 
 
 def _as_subprocess(case: Path) -> bool:

@@ -202,7 +202,7 @@ def test_the_command_line_sends_through_graph_and_never_writes_the_token(tmp_pat
     assert wrong.returncode == 2 and "--smtp-host: not used with --via graph" in wrong.stderr
     assert tokenless.returncode == 2 and tokenless.stderr == (
         "KENNISDAG_GRAPH_TOKEN: not set; give --token-command CMD (a command that prints an "
-        "access token) or set it\n")
+        "access token) or set it, or sign in: kennisdag-pdf login microsoft --for graph\n")
     written = b"".join(path.read_bytes() for path in folder.rglob("*") if path.is_file())
     assert TOKEN not in done.stdout + done.stderr and TOKEN.encode() not in written
     assert base64.b64encode(TOKEN.encode()) not in written

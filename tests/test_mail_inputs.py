@@ -295,7 +295,7 @@ def test_mail_yaml_problems_are_located_by_line(tmp_path):
         "mail.yaml:1: from: 'Kennisdag <kennisdag@example>' is not an email address: The part "
         "after the @-sign is not valid. It should have a period.",
         "mail.yaml:2: bcc: unknown key; the keys are from, reply_to, nl, en, smtp_auth, "
-        "token_command, via",
+        "token_command, via, provider, client_id, tenant",
         "mail.yaml:4: nl.subject: line break (U+000A) is not allowed in a mail's fields",
         "mail.yaml:7: nl.body: unknown placeholder {naam} here; known: {salutation}, {name}, "
         "{title}, {date}, {venue}, {city}, {organisers}, {attachment} (write {{ and }} for a "
@@ -323,6 +323,30 @@ def test_mail_yaml_problems_are_located_by_line(tmp_path):
 ])
 def test_mail_yaml_refuses(tmp_path, text, message):
     assert settings_problems(tmp_path, text)[0].startswith(message)
+
+
+def test_mail_yaml_names_whose_sign_in(tmp_path):
+    """provider, client_id and tenant: for `kennisdag-pdf login` and the mailing's choice of
+    the kept sign-in (docs/mail.md, section 6)."""
+    (tmp_path / "mail.yaml").write_text(
+        "provider: microsoft\nclient_id: 00000000-0000-0000-0000-000000000000\n"
+        "tenant: example.org\n", encoding="utf-8")
+    settings = read_settings(tmp_path)
+    assert (settings.provider, settings.client_id, settings.tenant) == (
+        "microsoft", "00000000-0000-0000-0000-000000000000", "example.org")
+    assert settings_problems(tmp_path, "provider: yahoo\nclient_id: 12345\n"
+                                       "tenant: 'example org'\n") == [
+        "mail.yaml:1: provider: 'yahoo' is not one of microsoft, google",
+        "mail.yaml:2: client_id: must be text (put it in quotes if it looks like a number)",
+        "mail.yaml:3: tenant: 'example org' is not a tenant's domain or id, such as "
+        "example.org",
+    ]
+    assert settings_problems(tmp_path, "client_id: 'a/b'\n") == [
+        "mail.yaml:1: client_id: 'a/b' is not a client id, such as "
+        "00000000-0000-0000-0000-000000000000 or 1234-abcd.apps.googleusercontent.com"]
+    assert settings_problems(tmp_path, "from: k@example.org\nprovider: google\n"
+                                       "tenant: example.org\n") == [
+        "mail.yaml:3: tenant: only with provider: microsoft (Google has no tenants)"]
 
 
 @pytest.mark.parametrize("text", ["alice@example.org)<bob@example.org>",

@@ -19,8 +19,8 @@ from mail_helpers import (FakeGraph, FakeIdentity, graph_server, identity_server
                           run_cli, write_recipients)
 
 from kennisdag_pdf.mail.oauth import EnvironmentToken, TokenUnavailable, token_provider
-from kennisdag_pdf.mail.signin import (SignInFailed, SignInToken, login_microsoft,
-                                       stored_sign_in, token_file)
+from kennisdag_pdf.mail.keep import token_file
+from kennisdag_pdf.mail.signin import SignInFailed, SignInToken, login_microsoft, stored_sign_in
 
 pytest_plugins = ["mail_fixtures"]
 
@@ -52,8 +52,9 @@ def test_device_code_waits_for_the_organiser_then_keeps_a_private_token_file(ide
                                                                              tmp_path):
     fake, environ = identity
     said: list[str] = []
-    account, path = sign_in(fake, environ, said, tenant="example.org")
-    assert account == "kennisdag@example.org"
+    account, place = sign_in(fake, environ, said, tenant="example.org")
+    path = token_file("microsoft", environ)
+    assert account == "kennisdag@example.org" and place == str(path)  # no keyring: the file
     assert fake.grants == ["device_code", "device_code"]  # authorization_pending, then a token
     assert "offline_access" in fake.scopes[-1].split()  # MSAL asks for the refresh token
     assert "https://outlook.office.com/SMTP.Send" in fake.scopes[-1].split()
@@ -129,9 +130,9 @@ def test_the_browser_flow_through_its_loopback_redirect(identity, monkeypatch):
                          daemon=True).start()
 
     said: list[str] = []
-    account, path = login_microsoft(fake.client_id, purpose="graph", environ=environ,
-                                    say=said.append, browser_callback=browser)
-    assert account == "kennisdag@example.org" and path.exists()
+    account, place = login_microsoft(fake.client_id, purpose="graph", environ=environ,
+                                     say=said.append, browser_callback=browser)
+    assert account == "kennisdag@example.org" and os.path.exists(place)
     assert fake.grants == ["authorization_code"]
     assert "https://graph.microsoft.com/Mail.Send" in fake.scopes[-1].split()
     assert said == ["a browser opens for you to sign in (on a machine without one: "
@@ -140,7 +141,8 @@ def test_the_browser_flow_through_its_loopback_redirect(identity, monkeypatch):
 
 def test_a_token_file_others_may_read_is_refused(identity):
     fake, environ = identity
-    _, path = sign_in(fake, environ)
+    sign_in(fake, environ)
+    path = token_file("microsoft", environ)
     path.chmod(0o644)
     with pytest.raises(TokenUnavailable, match=r"other users may read this sign-in \(mode "
                                                r"644\): chmod 600"):
@@ -197,3 +199,37 @@ def test_an_unreachable_service_and_a_wrong_client_id_are_one_line(identity, tmp
     with pytest.raises(SignInFailed, match="^--client-id: expected the application"):
         login_microsoft("x y", environ=environ)
     assert not (tmp_path / "config").exists()
+
+
+def test_the_keyring_keeps_the_sign_in_and_a_value_too_long_for_it_goes_to_the_file(
+        identity, memory_keyring, tmp_path):
+    """With a system keyring the sign-in is kept there, and no file; a keyring that refuses a
+    value as long as MSAL's cache (Windows' stops at 2,560 characters) leaves it to the file;
+    `logout` empties both. `login` alone takes the provider, client id and tenant from the
+    mail.yaml in the current folder."""
+    fake, environ = identity
+    folder = tmp_path / "mailing"
+    folder.mkdir()
+    (folder / "mail.yaml").write_text(f"provider: microsoft\nclient_id: {fake.client_id}\n"
+                                      f"tenant: example.org\n")
+    env = {**os.environ, **environ}
+    first = run_cli("login", "--device-code", cwd=folder, env=env)
+    where = "the system keyring (mail fixtures MemoryKeyring)"
+    assert first.stdout == (f"signed in as kennisdag@example.org for smtp; kept in {where} "
+                            f"(remove it with 'kennisdag-pdf logout')\n"), first.stderr
+    entry = ("kennisdag-pdf", "microsoft-sign-in")
+    path = token_file("microsoft", environ)
+    assert not path.exists() and "rt-1-SECRET" in memory_keyring.values[entry]
+    assert '/example.org"' in memory_keyring.values[entry]  # mail.yaml's tenant
+    tokens = kept_sign_in(environ)
+    assert (tokens.token(), tokens.renew()) == ("at-1-SECRET", "at-2-SECRET")
+    assert "rt-2-SECRET" in memory_keyring.values[entry]  # kept again where it was
+    memory_keyring.limit = len(memory_keyring.values[entry])  # the next one is longer
+    _, place = sign_in(fake, environ, purpose="graph", tenant="example.org")
+    assert place == str(path) and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert memory_keyring.values == {}  # in one place at a time
+    assert kept_sign_in(environ, "graph").token() == "at-3-SECRET"
+    memory_keyring.values[entry] = "{}"  # as left by an older login, say
+    out = run_cli("logout", cwd=folder, env=env)
+    assert out.stdout == f"removed the microsoft sign-in from {where}\nremoved {path}\n"
+    assert memory_keyring.values == {} and not path.exists()

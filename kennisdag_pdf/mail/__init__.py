@@ -9,7 +9,9 @@
     journal.py     the SQLite journal of who was sent what, committed before every step
     smtp.py        TLS that never falls back to plain text; one transaction, precisely judged
     oauth.py       access tokens (XOAUTH2, Graph) from a command or a variable, renewed
-    signin.py      `login microsoft` (MSAL) and `logout`; tokens from the kept sign-in
+    signin.py      `login microsoft` (MSAL), `login google` (google-auth-oauthlib) and
+                   `logout`; which kept sign-in a mailing uses, and its tokens
+    keep.py        where a sign-in is kept: the system keyring, else a 0600 file
     providers.py   Microsoft's and Google's answers in plain words; their pace and limits
     graph.py       Microsoft Graph's sendMail as a transport, judged as SMTP is
     deliver.py     the send loop: pacing, retries with backoff, pausing, crash points

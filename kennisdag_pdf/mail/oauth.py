@@ -2,10 +2,10 @@
 
 A token comes from a command that prints one (--token-command, as msmtp's passwordeval: `az`,
 `oama`, `gcloud` or a password manager), failing that from an environment variable, and
-failing that from the tool's own sign-in (signin.py: `kennisdag-pdf login microsoft`). All
-three are TokenProviders: a provider is asked for a token once per sign-in and asked to renew
-it when the server refused it (an access token lives about an hour; a mailing can take
-longer); smtp.py and graph.py do not know which one they were given.
+failing that from the tool's own sign-in (signin.py: `kennisdag-pdf login microsoft` or
+`login google`). All three are TokenProviders: a provider is asked for a token once per
+sign-in and asked to renew it when the server refused it (an access token lives about an hour;
+a mailing can take longer); smtp.py and graph.py do not know which one they were given.
 
 A token is a bearer secret: it is never put into an exception, a log line, the journal or the
 outbox. The command is run without a shell (shlex-split), so that nothing in it is expanded
@@ -113,10 +113,11 @@ class EnvironmentToken:
 
     can_renew = False
 
-    def __init__(self, variable: str, environ=os.environ) -> None:
+    def __init__(self, variable: str, environ=os.environ, login: str | None = None) -> None:
         self.variable = variable
         self.source = variable
         self.environ = environ
+        self.login = login  # the sign-in that would serve instead, for the "not set" line
         self._current: str | None = None
 
     def token(self) -> str:
@@ -135,23 +136,25 @@ class EnvironmentToken:
         value = self.environ.get(self.variable, "")
         if not value.strip():
             raise TokenUnavailable(f"{self.variable}: not set; give --token-command CMD (a "
-                                   f"command that prints an access token) or set it")
+                                   f"command that prints an access token) or set it"
+                                   + (f", or sign in: {self.login}" if self.login else ""))
         return _checked(value.strip(), self.variable, "holds")
 
 
 def token_provider(command: str | None, variable: str, *, origin: str = "--token-command",
-                   environ=os.environ, signed_in=None) -> TokenProvider:
+                   environ=os.environ, signed_in=None, login: str | None = None
+                   ) -> TokenProvider:
     """The command when one is given, else the environment variable when set, else what
     signed_in() gives: the tool's own sign-in (signin.stored_sign_in, which imports this
     module) when one is kept, or None; with none of them, the variable, whose absence is then
-    the message."""
+    the message, naming `login` (signin.login_hint) as the other way."""
     if command:
         return CommandToken(command, origin)
     if signed_in is not None and not environ.get(variable, "").strip():
         kept = signed_in()
         if kept is not None:
             return kept
-    return EnvironmentToken(variable, environ)
+    return EnvironmentToken(variable, environ, login)
 
 
 def xoauth2_response(user: str, token: str) -> str:

@@ -189,9 +189,10 @@ class _Run:
 
     def tokens(self, settings, variable: str):
         """The token provider: --token-command, token_command in mail.yaml, the variable, the
-        sign-in kept by `kennisdag-pdf login`."""
+        sign-in kept by `kennisdag-pdf login` (provider: in mail.yaml, else the host's, else
+        the only one kept)."""
         from .oauth import token_provider
-        from .signin import stored_sign_in  # msal itself only when a sign-in is kept
+        from .signin import login_hint, stored_sign_in  # their libraries only when one is kept
 
         purpose = "graph" if variable == GRAPH_TOKEN_VARIABLE else "smtp"
         if self.o.token_command:
@@ -199,7 +200,10 @@ class _Run:
         if settings.token_command:
             return token_provider(settings.token_command, variable,
                                   origin="mail.yaml: token_command")
-        return token_provider(None, variable, signed_in=lambda: stored_sign_in(purpose))
+        host = self.o.smtp_host if purpose == "smtp" else None
+        return token_provider(
+            None, variable, login=login_hint(purpose, host, settings.provider),
+            signed_in=lambda: stored_sign_in(purpose, host=host, provider=settings.provider))
 
     def prepare(self, listed, settings, origin, limit):
         """The screen PDF, built as `build` builds it; the composer of its messages and the

@@ -13,6 +13,9 @@
     smtp_auth: xoauth2                 # how to send, so that the command line stays short
     token_command: oama access kennisdag@example.org
     via: graph
+    provider: microsoft                # whose sign-in: `login` and the mailing read these
+    client_id: 00000000-0000-0000-0000-000000000000
+    tenant: example.org
 
 Every key is optional: a text not given is the built-in one (texts.MAIL_TEXTS), the sender
 can come from --from instead. Addresses live here or in options, never in the event file.
@@ -43,6 +46,16 @@ ADDRESS_KEYS = ("from", "reply_to")
 # How to send: the command line's --smtp-auth, --token-command and --via, which win.
 SENDING_KEYS = {"smtp_auth": ("password", "xoauth2"), "token_command": None,
                 "via": ("smtp", "graph")}
+# Whose sign-in (`kennisdag-pdf login` and the mailing): the options of `login`, which win.
+SIGN_IN_KEYS = {"provider": ("microsoft", "google"), "client_id": None, "tenant": None}
+# A client id: Microsoft's is a GUID, Google's 1234-abcd.apps.googleusercontent.com; a tenant
+# is a domain, a GUID or organizations/common (as signin.authority_for takes it).
+SIGN_IN_PATTERNS = {"client_id": (re.compile(r"[A-Za-z0-9._-]{1,200}"),
+                                  "a client id, such as 00000000-0000-0000-0000-000000000000 "
+                                  "or 1234-abcd.apps.googleusercontent.com"),
+                    "tenant": (re.compile(r"[A-Za-z0-9.-]{1,100}"),
+                               "a tenant's domain or id, such as example.org")}
+KEYS = (*ADDRESS_KEYS, *LANGUAGES, *SENDING_KEYS, *SIGN_IN_KEYS)
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 
 
@@ -60,6 +73,9 @@ class MailSettings:
     smtp_auth: str | None = None
     token_command: str | None = None  # run only by a sending run, and only from a file
     via: str | None = None            # that no other user can change
+    provider: str | None = None       # microsoft or google: whose kept sign-in a mailing uses
+    client_id: str | None = None      # for `kennisdag-pdf login`
+    tenant: str | None = None         # for `kennisdag-pdf login microsoft`
 
     def text(self, language: str, key: str) -> str:
         return self.texts.get(language, {}).get(key) or MAIL_TEXTS[language][key]
@@ -70,6 +86,11 @@ def read_settings(folder: Path) -> MailSettings:
     path = folder / FILE_NAME
     if not path.exists():
         return MailSettings()
+    return read_settings_file(path)
+
+
+def read_settings_file(path: Path) -> MailSettings:
+    """One mail settings file (`login --settings FILE` may name another than mail.yaml)."""
     name, _, text = read_text(path, kind="mail settings file", limit=MAX_SETTINGS_BYTES)
     _refuse_control_characters(text, name)
     _refuse_deep_nesting(text, name)
@@ -83,7 +104,7 @@ def read_settings(folder: Path) -> MailSettings:
                               line=mark.line + 1 if mark else 0) from None
     if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
         raise BadInput.single(name, f"expected a mapping with the keys "
-                                    f"{', '.join((*ADDRESS_KEYS, *LANGUAGES))}", line=1)
+                                    f"{', '.join(KEYS)}", line=1)
     problems: list[Problem] = []
     settings = _Reader(name, problems).settings(data, root)
     if settings.token_command and not problems:
@@ -197,20 +218,24 @@ class _Reader:
                 addresses[key] = self.address(value, line, key)
             elif key in LANGUAGES:
                 texts[key] = self.texts(value, self.node(root, key), line, key)
-            elif key in SENDING_KEYS:
+            elif key in SENDING_KEYS or key in SIGN_IN_KEYS:
                 choice = self.sending(value, line, key)
                 if choice:
                     sending[key] = choice
             else:
-                known = (*ADDRESS_KEYS, *LANGUAGES, *SENDING_KEYS)
-                self.refuse(line, str(key), f"unknown key; the keys are {', '.join(known)}")
+                self.refuse(line, str(key), f"unknown key; the keys are {', '.join(KEYS)}")
+        if sending.get("tenant") and sending.get("provider", "microsoft") != "microsoft":
+            self.refuse(lines.get("tenant", 0), "tenant", "only with provider: microsoft "
+                                                          "(Google has no tenants)")
         return MailSettings(addresses.get("from"), addresses.get("reply_to"), texts, **sending)
 
     def sending(self, value, line: int, key: str) -> str | None:
-        choices = SENDING_KEYS[key]
+        choices = {**SENDING_KEYS, **SIGN_IN_KEYS}[key]
         if not isinstance(value, str) or not value.strip():
-            self.refuse(line, key, "must be " + (" or ".join(choices) if choices else
-                                                 "a command, as text"))
+            self.refuse(line, key, "must be " + (
+                " or ".join(choices) if choices else "a command, as text"
+                if key == "token_command" else "text (put it in quotes if it looks like a "
+                                               "number)"))
             return None
         value = value.strip()
         if choices and value not in choices:
@@ -219,6 +244,9 @@ class _Reader:
         problem = control_problem(value)
         if problem:
             self.refuse(line, key, problem)
+            return None
+        if key in SIGN_IN_PATTERNS and not SIGN_IN_PATTERNS[key][0].fullmatch(value):
+            self.refuse(line, key, f"'{value[:60]}' is not {SIGN_IN_PATTERNS[key][1]}")
             return None
         return value
 
