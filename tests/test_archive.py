@@ -258,8 +258,9 @@ def test_verify_passes_on_an_intact_archive(filed_2011):
 
 @pytest.mark.parametrize("target", ["kennisdag-2011-archive.pdf", "kennisdag-2011.yaml",
                                     "assets/kennisdag-2011-cover.jpg", "SHA256SUMS"])
-def test_one_changed_byte_fails_verify_naming_the_file(workspace, target):
-    run("archive", "data/kennisdag-2011.yaml", cwd=workspace, check=True)
+def test_one_changed_byte_fails_verify_naming_the_file(filed_2011, tmp_path, target):
+    workspace = tmp_path / "copy"  # of the archive filed once: each test damages its own
+    shutil.copytree(filed_2011 / "archive", workspace / "archive")
     path = workspace / "archive" / "2011" / "kennisdag-2011" / target
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
