@@ -1,10 +1,13 @@
 """Goal 5 of issue 7: the mail batch against a loopback SMTP server, as a user runs it.
 
 200 recipients, the real 2011 screen brochure (152 kB, more than the 100 kB the goal names)
-as the attachment, `--rate 0` (no pacing), plain and STARTTLS. The send loop's own time is
-read from `-v` ("send … s"), so the build of the PDF and the interpreter's start are not
-counted; the journal commits every state change with synchronous=FULL as in real use. The
-server (aiosmtpd, from the test extra) runs in this process and shares the two cores.
+as the attachment, `--rate 0` (no pacing), plain and STARTTLS; and for issue 19 the same
+mailing signed in with XOAUTH2 (STARTTLS, the token from KENNISDAG_SMTP_TOKEN, the tests'
+OAuthHandler) and sent through Microsoft Graph (`--via graph`, the tests' FakeGraph over HTTPS
+with the trustme CA). The send loop's own time is read from `-v` ("send … s"), so the build
+of the PDF and the interpreter's start are not counted; the journal commits every state
+change with synchronous=FULL as in real use. The servers (aiosmtpd, from the test extra, and
+the fake Graph) run in this process and share the two cores.
 
 After each plain send, `mail --status` is timed on the journal it left (everyone has the
 brochure, so it exits 0): a whole process, as an organiser runs it (issue 15: under 0.2 s).
@@ -12,24 +15,32 @@ brochure, so it exits 0): a whole process, as an organiser runs it (issue 15: un
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from measure import Job, measure  # noqa: E402
-from mail_helpers import (LOOPBACK, Handler, LoopbackCA, people, run_cli,  # noqa: E402
-                          smtp_server, write_recipients)
+from mail_helpers import (LOOPBACK, FakeGraph, Handler, LoopbackCA, OAuthHandler,  # noqa: E402
+                          graph_server, people, run_cli, smtp_server, write_recipients)
 
 RECIPIENTS = 200
 GOAL = 50  # messages a second
 STATUS_LIMIT = 0.2  # seconds, `mail --status` whole process (issue 15)
 EVENT = ROOT / "data" / "kennisdag-2011.yaml"
 CLI = [sys.executable, "-c", "from kennisdag_pdf.cli import main; main()"]
+# A token from the environment cannot be renewed during a run, so the fake servers take it for
+# exactly the mailing: one message more would be refused and show up as an incomplete run.
+TOKEN = "bench.SECRET-token"
+ROUTES = {"none": "plain", "starttls": "STARTTLS", "xoauth2": "XOAUTH2 (STARTTLS)",
+          "graph": "Microsoft Graph (HTTPS)"}
+GOAL_ROUTES = ("none", "starttls")  # goal 5 of issue 7 names the SMTP batch as it was then
 
 
 def status_seconds(work: Path, runs: int) -> float:
@@ -39,7 +50,35 @@ def status_seconds(work: Path, runs: int) -> float:
     return measure({"status": job}, runs, work)["status"].seconds
 
 
-def send_rate(tls: str, runs: int) -> tuple[float, int, list[float]]:
+@contextmanager
+def destination(route: str, ca: LoopbackCA):
+    """The loopback server of one route; yields the options and the environment that make
+    `mail --send` reach it, and the list of what it received."""
+    env = dict(os.environ)
+    if route == "graph":
+        graph = FakeGraph(lifetime={TOKEN: RECIPIENTS})
+        with graph_server(graph, ca=ca) as base:
+            yield (["--via", "graph", "--cafile", str(ca.cafile)],
+                   {**env, "KENNISDAG_GRAPH_URL": base, "KENNISDAG_GRAPH_TOKEN": TOKEN},
+                   graph.received)
+        return
+    options, args = {}, []
+    if route == "xoauth2":
+        handler = OAuthHandler(lifetime={TOKEN: RECIPIENTS})
+        # As Microsoft's and Google's servers do for a token: XOAUTH2 only, after STARTTLS.
+        options["auth_exclude_mechanism"] = ["LOGIN", "PLAIN"]
+        args = ["--smtp-auth", "xoauth2"]
+        env["KENNISDAG_SMTP_TOKEN"] = TOKEN
+    else:
+        handler = Handler()
+    tls = "none" if route == "none" else "starttls"
+    with smtp_server(handler, tls=tls, ca=ca, **options) as server:
+        args += ["--smtp-host", LOOPBACK, "--smtp-port", str(server.port)]
+        args += ["--tls", "none"] if tls == "none" else ["--cafile", str(ca.cafile)]
+        yield args, env, handler.received
+
+
+def send_rate(route: str, runs: int) -> tuple[float, int, list[float]]:
     """Median messages a second of the send loop, the messages the server received, and the
     times of `mail --status` on each journal the plain runs left."""
     import trustme
@@ -52,43 +91,48 @@ def send_rate(tls: str, runs: int) -> tuple[float, int, list[float]]:
             ca = trustme.CA()
             cafile = work / "ca.pem"
             ca.cert_pem.write_to_path(str(cafile))
-            handler = Handler()
-            with smtp_server(handler, tls=tls,
-                             ca=LoopbackCA(ca.issue_cert(LOOPBACK, "localhost"), cafile)) as server:
-                args = ["-v", "mail", str(EVENT),
-                        "-r", "recipients.csv", "--send", "--smtp-host", LOOPBACK,
-                        "--smtp-port", str(server.port), "--rate", "0"]
-                args += ["--cafile", str(cafile)] if tls == "starttls" else ["--tls", "none"]
-                result = run_cli(*args, cwd=work)
+            with destination(route, LoopbackCA(ca.issue_cert(LOOPBACK, "localhost"),
+                                               cafile)) as (args, env, accepted):
+                result = run_cli("-v", "mail", str(EVENT), "-r", "recipients.csv", "--send",
+                                 "--rate", "0", *args, cwd=work, env=env)
             if result.returncode != 0:
-                raise RuntimeError(f"mail --send failed:\n{result.stderr}")
+                raise RuntimeError(f"mail --send ({ROUTES[route]}) failed:\n{result.stderr}")
             seconds = float(re.search(r"^send\s+([\d.]+) s", result.stderr, re.M).group(1))
             rates.append(RECIPIENTS / seconds)
-            received = len(handler.received)
-            if tls == "none":
+            received = len(accepted)
+            if route == "none":
                 status.append(status_seconds(work, 1))
     return statistics.median(rates), received, status
 
 
 def rows(runs: int) -> list[str]:
-    lines = ["| mail, 200 recipients, 152 kB attachment | send loop, messages/s | received |",
-             "|---|--:|--:|"]
-    rates, complete, status = [], True, []
-    for tls in ("none", "starttls"):
-        rate, received, times = send_rate(tls, runs)
-        lines.append(f"| {'plain' if tls == 'none' else 'STARTTLS'} | {rate:.0f} | {received} |")
-        rates.append(rate)
+    lines = ["| mail, 200 recipients, 152 kB attachment | send loop, messages/s | ms per message "
+             "| received |",
+             "|---|--:|--:|--:|"]
+    rates, complete, status = {}, {}, []
+    for route, name in ROUTES.items():
+        rate, received, times = send_rate(route, runs)
+        lines.append(f"| {name} | {rate:.0f} | {1000 / rate:.1f} | {received} |")
+        rates[route] = rate
         status += times
-        complete = complete and received == RECIPIENTS
-    passed = min(rates) >= GOAL and complete
+        complete[route] = received == RECIPIENTS
+    slower = min(rates[route] for route in GOAL_ROUTES)
+    passed = slower >= GOAL and all(complete[route] for route in GOAL_ROUTES)
     status_median = statistics.median(status)
     lines.append("")
-    lines.append(f"- Goal 5 ({'pass' if passed else 'FAIL'}): {min(rates):.0f} messages/s at "
-                 f"the slower (needs ≥ {GOAL}), each state change committed to the journal "
-                 f"before the next step.")
+    lines.append(f"- Goal 5 ({'pass' if passed else 'FAIL'}): {slower:.0f} messages/s at "
+                 f"the slower of plain and STARTTLS (needs ≥ {GOAL}), each state change "
+                 f"committed to the journal before the next step.")
     lines.append(f"- mail --status ({'pass' if status_median < STATUS_LIMIT else 'FAIL'}): "
                  f"{status_median:.3f} s, whole process, median of {len(status)} on a journal "
                  f"of {RECIPIENTS} (needs < {STATUS_LIMIT} s).")
+    lines.append("- Issue 19 (reported, no limit set): "
+                 + "; ".join(f"{ROUTES[route]} {1000 / rates[route]:.1f} ms per message, "
+                             f"{rates[route]:.0f} messages/s"
+                             + ("" if complete[route] else f" (INCOMPLETE: not all "
+                                                           f"{RECIPIENTS} received)")
+                             for route in ("xoauth2", "graph"))
+                 + ", against the loopback fakes.")
     return lines
 
 
