@@ -17,6 +17,7 @@ import ssl
 import subprocess
 import sys
 import threading
+from http.server import BaseHTTPRequestHandler
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -316,12 +317,36 @@ class FakeGraph:
 
 
 @contextmanager
+def http_server(endpoint, ca: LoopbackCA | None = None):
+    """A BaseHTTPRequestHandler class served on 127.0.0.1 in a thread, over HTTPS through the
+    test CA when ca is given, until the block ends; yields its base address."""
+    from http.server import ThreadingHTTPServer
+
+    server = ThreadingHTTPServer((LOOPBACK, 0), endpoint)
+    server.daemon_threads = True
+    scheme = "http"
+    if ca is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.certificate.configure_cert(context)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    try:
+        yield f"{scheme}://{LOOPBACK}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@contextmanager
 def graph_server(graph: FakeGraph, ca: LoopbackCA | None = None):
     """FakeGraph on 127.0.0.1, in a thread, over HTTPS through the test CA when ca is given;
     yields its base address for KENNISDAG_GRAPH_URL."""
     import json
     import socket
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     class Endpoint(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # kept alive, as Graph's connections are
@@ -353,23 +378,8 @@ def graph_server(graph: FakeGraph, ca: LoopbackCA | None = None):
             if graph.close_when_idle:
                 self.close_connection = True
 
-    server = ThreadingHTTPServer((LOOPBACK, 0), Endpoint)
-    server.daemon_threads = True
-    scheme = "http"
-    if ca is not None:
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ca.certificate.configure_cert(context)
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        scheme = "https"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
-        yield f"{scheme}://{LOOPBACK}:{server.server_address[1]}/v1.0"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with http_server(Endpoint, ca) as base:
+        yield f"{base}/v1.0"
 
 
 @dataclass
@@ -454,28 +464,37 @@ class FakeIdentity:
                      "client_info": part({"uid": "object-id", "utid": "tenant-id"})}
 
 
+class JsonEndpoint(BaseHTTPRequestHandler):
+    """What the fake identity providers' endpoints share: HTTP/1.1, quiet, a form in and JSON
+    out."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def form(self) -> dict[str, str]:
+        import urllib.parse
+
+        length = int(self.headers.get("Content-Length") or 0)
+        return dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+
+    def reply(self, code: int, data: dict) -> None:
+        import json
+
+        payload = json.dumps(data).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
 @contextmanager
 def identity_server(identity: FakeIdentity, ca: LoopbackCA):
     """FakeIdentity on 127.0.0.1 over HTTPS through the test CA, in a thread; yields its base
     address for KENNISDAG_LOGIN_URL."""
-    import json
-    import urllib.parse
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    class Endpoint(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
-        def reply(self, code: int, data: dict) -> None:
-            payload = json.dumps(data).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
+    class Endpoint(JsonEndpoint):
         def do_GET(self):
             parts = self.path.split("/")
             if self.path.endswith("/v2.0/.well-known/openid-configuration"):
@@ -484,8 +503,7 @@ def identity_server(identity: FakeIdentity, ca: LoopbackCA):
                 self.reply(404, {"error": "not_found"})
 
         def do_POST(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+            form = self.form()
             if self.path.endswith("/devicecode"):
                 self.reply(*identity.device_code(form))
             elif self.path.endswith("/token"):
@@ -493,21 +511,9 @@ def identity_server(identity: FakeIdentity, ca: LoopbackCA):
             else:
                 self.reply(404, {"error": "not_found"})
 
-    server = ThreadingHTTPServer((LOOPBACK, 0), Endpoint)
-    server.daemon_threads = True
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.certificate.configure_cert(context)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    identity.base = f"https://{LOOPBACK}:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
-        yield identity.base
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with http_server(Endpoint, ca) as base:
+        identity.base = base
+        yield base
 
 
 # --- the send loop on one recipients list (test_mail_send, test_mail_graph) ---------------------

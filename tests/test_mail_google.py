@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 
 import pytest
 from conftest import DATA
-from mail_helpers import (LOOPBACK, OAuthHandler, people, run_cli, smtp_server,
-                          write_recipients)
+from mail_helpers import (LOOPBACK, JsonEndpoint, OAuthHandler, http_server, people, run_cli,
+                          smtp_server, write_recipients)
 
 from kennisdag_pdf.mail.keep import keep, kept, token_file
 from kennisdag_pdf.mail.oauth import EnvironmentToken, TokenUnavailable, token_provider
@@ -99,14 +99,7 @@ class FakeGoogle:
 
 @contextmanager
 def google_server(fake: FakeGoogle, ca):
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    class Endpoint(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
+    class Endpoint(JsonEndpoint):
         def do_GET(self):
             address = urllib.parse.urlsplit(self.path)
             if address.path != "/auth":
@@ -119,35 +112,16 @@ def google_server(fake: FakeGoogle, ca):
             self.end_headers()
 
         def do_POST(self):
-            form = dict(urllib.parse.parse_qsl(self.rfile.read(
-                int(self.headers.get("Content-Length") or 0)).decode()))
+            form = self.form()
             basic = self.headers.get("Authorization", "")
             if basic.startswith("Basic "):  # the client's id and secret, as RFC 6749 prefers
                 user, _, password = base64.b64decode(basic[6:]).decode().partition(":")
                 form.update(client_id=urllib.parse.unquote_plus(user),
                             client_secret=urllib.parse.unquote_plus(password))
-            code, data = fake.token(form) if self.path == "/token" else (404, {})
-            payload = json.dumps(data).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            self.reply(*(fake.token(form) if self.path == "/token" else (404, {})))
 
-    server = ThreadingHTTPServer((LOOPBACK, 0), Endpoint)
-    server.daemon_threads = True
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.certificate.configure_cert(context)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
-        yield f"https://{LOOPBACK}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with http_server(Endpoint, ca) as base:
+        yield base
 
 
 @pytest.fixture()
