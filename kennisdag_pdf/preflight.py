@@ -410,8 +410,14 @@ class _Reader:
         def visit(resources, depth: int) -> None:
             self.budget.enter(depth)
             resources = pdfin.dictionary(resources, "Resources")
-            for name in pdfin.dictionary(resources.get("/Font"), "Font").keys():
-                self._font(resources, name)
+            fonts = resources.get("/Font")
+            # One /Font dictionary shared by every page (as ReportLab writes it) is read once
+            shared = isinstance(fonts, pikepdf.Dictionary) and fonts.is_indirect
+            if not (shared and fonts.objgen in seen):
+                if shared:
+                    seen.add(fonts.objgen)
+                for name in pdfin.dictionary(fonts, "Font").keys():
+                    self._font(resources, name)
             for xobject in pdfin.dictionary(resources.get("/XObject"), "XObject").values():
                 if isinstance(xobject, pikepdf.Stream) and \
                         xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
