@@ -94,6 +94,6 @@ def _with_contents(story: list, ctx: Context) -> list:
     entries = contents.entries_in(story)
     out: list = []
     for flowable in story:
-        out += contents.contents_lines(entries, ctx, flowable.toc) \
+        out += contents.contents_lines(entries, ctx, flowable.toc, flowable.heading) \
             if isinstance(flowable, contents.ContentsList) else [flowable]
     return out

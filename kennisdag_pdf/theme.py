@@ -184,6 +184,10 @@ class Measures:
     qr_size: float = 17 * mm  # smallest printed QR code: a phone reads it at arm's length
     qr_module: float = 0.4 * mm  # smallest module; long URLs make the code larger instead
     qr_gap: float = 6
+    # A contents a few lines too long for its page is set with its line spacing (leading and
+    # the space above each entry) tightened, down to this share, rather than leave those
+    # lines alone on a second page; a longer one runs on at its own spacing.
+    contents_squeeze: float = 0.85
     photo_caption_gap: float = 4
     photos_per_page: int = 2
     run_on_gap: float = 18  # above and below the rule between chapters that share a page
@@ -229,6 +233,17 @@ class Theme:
     @property
     def initial_font(self) -> str:
         return self.serif.regular.name
+
+    def contents_styles(self, squeeze: float = 1.0) -> tuple[ParagraphStyle, ...]:
+        """The contents' entry styles (the first entry, a part, a section), their leading and
+        the space above each entry times squeeze (1: as they are); the type stays its size."""
+        styles = tuple(self[name] for name in ("toc0_first", "toc0", "toc1"))
+        if squeeze == 1.0:
+            return styles
+        return tuple(ParagraphStyle(f"{style.name}_squeezed", parent=style,
+                                    leading=style.leading * squeeze,
+                                    spaceBefore=style.spaceBefore * squeeze)
+                     for style in styles)
 
     def table_style(self, font_style: str, *commands: tuple) -> TableStyle:
         """A table style with the font of a paragraph style and no padding, plus commands.

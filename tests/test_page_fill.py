@@ -247,3 +247,36 @@ def test_contents_and_outline_give_the_page_a_heading_ran_on_to(built, name):
         f"pagina {contents} van {result.pages}", "").replace("\r", "")
     printed = [int(n) for n in re.findall(r"(?:^|\. )(\d+) ?$", text, re.M)]
     assert printed[:len(laid_out)] == laid_out[:len(printed)] and len(printed) >= 8
+
+
+def contents_pages(result) -> int:
+    """How many pages the contents takes: from its own page to the next part's."""
+    keyed = [page.page for page in result.fills if page.keys]
+    first = next(page.page for page in result.fills if page.keys[:1] == ("contents",))
+    return keyed[keyed.index(first) + 1] - first
+
+
+def test_a_contents_a_few_lines_over_its_page_is_set_tighter_on_it(built, source, monkeypatch):
+    """11 theses (A5): at its own spacing the contents leaves four lines alone on a second
+    page; it is set on one page instead, its leading and the space above its entries
+    tightened (no further than the theme allows), its type the same size. 12 would need more
+    than that: the contents runs on at its own spacing."""
+    from kennisdag_pdf.parts import contents
+    from kennisdag_pdf.parts.contents import ContentsLine
+
+    ctx = context()
+    first, part, section = ctx.theme.contents_styles()
+    for name, tightened in (("synthetic-11-1", True), ("synthetic-12-1", False)):
+        lines = [f for f in compose(load(source(name)), ctx) if isinstance(f, ContentsLine)]
+        own = [first] + [(part, section)[min(line.entry.level, 1)] for line in lines[1:]]
+        shares = {round(line.style.leading / style.leading, 9) for line, style in zip(lines, own)}
+        assert len(shares) == 1  # one spacing for the whole list
+        [share] = shares
+        assert (ctx.theme.measure.contents_squeeze <= share < 1) if tightened else share == 1
+        assert [line.style.fontSize for line in lines] == [style.fontSize for style in own]
+        assert contents_pages(built(name)[1]) == (1 if tightened else 2)
+    # the case it is for: without the tightening, the same contents takes two pages
+    loaded, squeezed = built("synthetic-11-1")
+    monkeypatch.setattr(contents, "_squeeze_to_fit", lambda *args: 1.0)
+    spilled = render(loaded)
+    assert contents_pages(spilled) == 2 and spilled.pages == squeezed.pages + 1

@@ -19,7 +19,7 @@ from reportlab.platypus import KeepTogether
 
 from .. import text
 from ..flowables import (Element, Heading, OutlineEntry, Para, Point, Signpost, element_of,
-                         signpost_of, tagged)
+                         signpost_of, stacked_height, tagged)
 from ..loader import LoadedEvent
 from .base import Context
 
@@ -29,11 +29,13 @@ CALLBACK = "contents_entry_end"
 
 class ContentsList(Point):
     """Where the contents lines go: compose replaces it by one ContentsLine per entry once
-    the whole story, and so every heading, exists. `toc` is their TOC element."""
+    the whole story, and so every heading, exists. `toc` is their TOC element; `heading` the
+    contents' title, which opens the page the lines begin on."""
 
-    def __init__(self, toc: Element) -> None:
+    def __init__(self, toc: Element, heading=None) -> None:
         super().__init__()
         self.toc = toc
+        self.heading = heading
 
 
 class ContentsLine(Para):
@@ -96,20 +98,47 @@ class ContentsLine(Para):
                                       (0, -style.fontSize, room, style.leading), draw)
 
 
-def contents_lines(entries: list[OutlineEntry], ctx: Context, toc: Element) -> list[ContentsLine]:
+def contents_lines(entries: list[OutlineEntry], ctx: Context, toc: Element,
+                   heading=None) -> list[ContentsLine]:
     """One line per entry, each a TOCI of the contents' TOC; where it can be clicked, the
-    entry's words are its Link (TOCI > Link), which holds the link annotation too."""
+    entry's words are its Link (TOCI > Link), which holds the link annotation too. With the
+    heading that opens their page: set tighter where that keeps them on one page."""
     theme = ctx.theme
-    styles = [theme["toc0"], theme["toc1"]]
     linked = not ctx.profile.strip_annotations
-    lines = []
-    for number, entry in enumerate(entries):
-        line = ContentsLine(entry, theme["toc0_first"] if number == 0 and entry.level == 0
-                            else styles[min(entry.level, 1)], theme.page.text_width,
-                            linked=linked)
+    lines = _lines(entries, theme.contents_styles(), theme.page.text_width, linked)
+    squeeze = _squeeze_to_fit(heading, lines, theme) if heading is not None else 1.0
+    if squeeze != 1.0:
+        lines = _lines(entries, theme.contents_styles(squeeze), theme.page.text_width, linked)
+    for line in lines:
         item = toc.add("TOCI")
-        lines.append(tagged(line, item.add("Link") if linked else item))
+        tagged(line, item.add("Link") if linked else item)
     return lines
+
+
+def _lines(entries: list[OutlineEntry], styles: tuple, width: float,
+           linked: bool) -> list[ContentsLine]:
+    first, part, section = styles
+    return [ContentsLine(entry, first if number == 0 and entry.level == 0
+                         else (part, section)[min(entry.level, 1)], width, linked=linked)
+            for number, entry in enumerate(entries)]
+
+
+def _squeeze_to_fit(heading, lines: list[ContentsLine], theme) -> float:
+    """The share of their spacing at which the heading and the lines fill one page, when they
+    overflow it by no more than the theme allows; else 1. Everything below the heading's text
+    scales with the spacing (the lines' breaks depend on the width alone), so the share is
+    exact; it is measured again, to be sure, before it is used."""
+    room, width = theme.page.text_height, theme.page.text_width
+    total = stacked_height([heading, *lines], width, None)
+    if total <= room:
+        return 1.0
+    fixed = stacked_height([heading], width, None)
+    squeeze = (room - fixed) / (total - fixed) * (1 - 1e-9)
+    if squeeze < theme.measure.contents_squeeze:
+        return 1.0
+    squeezed = _lines([line.entry for line in lines], theme.contents_styles(squeeze), width,
+                      lines[0].linked)
+    return squeeze if stacked_height([heading, *squeezed], width, None) <= room else 1.0
 
 
 def _page_number(canvas, style, page: int, room: float) -> None:
@@ -156,4 +185,4 @@ def build(loaded: LoadedEvent, ctx: Context) -> list:
                              Signpost((OutlineEntry(0, title, "contents", in_contents=False),),
                                       running_head=title, opens_part=True)),
                      section.add("H1"))
-    return [heading, ContentsList(section.add("TOC"))]
+    return [heading, ContentsList(section.add("TOC"), heading)]
