@@ -1,5 +1,5 @@
 """The user's cache folder: what a build derived and a later build can read back instead of
-deriving it again (parsed hyphenation patterns, prepared images).
+deriving it again (parsed hyphenation patterns, parsed font faces, prepared images).
 
 Everything here is an optimisation: a file that cannot be read, written or trusted is ignored
 and the work is done again. Each file is written whole under a temporary name and renamed, so

@@ -141,3 +141,43 @@ def test_a_text_transform_applies_as_the_parser_applies_it(transform):
     assert _fragments(mine) == _fragments(parsed)
     assert mine.frags[0].text == ("GEBAKKEN LUCHT" if transform == "uppercase"
                                   else "gebakken lucht")
+
+
+def _same_font(parsed: BrochureFont, kept: BrochureFont) -> None:
+    scale_parsed, scale_kept = parsed.face._pdfScale, kept.face._pdfScale
+    assert [scale_kept(x) for x in (0, 1, 777, 1234.5, 2048)] == \
+        [scale_parsed(x) for x in (0, 1, 777, 1234.5, 2048)]
+    assert {k: v for k, v in kept.face.__dict__.items() if k != "_pdfScale"} == \
+        {k: v for k, v in parsed.face.__dict__.items() if k != "_pdfScale"}
+    assert type(kept.face.name) is type(parsed.face.name) and \
+        kept.face.name.ustr == parsed.face.name.ustr
+    assert {k: v for k, v in kept.__dict__.items() if k not in ("fontName", "face", "state",
+                                                                 "encoding", "_widths",
+                                                                 "_first_subset")} == \
+        {k: v for k, v in parsed.__dict__.items() if k not in ("fontName", "face", "state",
+                                                               "encoding", "_widths",
+                                                               "_first_subset")}
+
+
+def test_a_face_read_back_from_the_cache_is_the_one_reportlab_parses(tmp_path, monkeypatch):
+    """A font's parsed face is kept in the cache folder and read back by the next process;
+    what is read back is ReportLab's parse attribute for attribute; a damaged copy is parsed
+    again."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("KENNISDAG_NO_CACHE", raising=False)
+    parsed = BrochureFont("kd-test-parsed", FONT_FILE)  # parses, and keeps what it parsed
+    [kept_file] = (tmp_path / "kennisdag-pdf").glob("font-*.marshal")
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("parsed again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(TTFont, "__init__", no_parsing)
+        _same_font(parsed, BrochureFont("kd-test-kept", FONT_FILE))
+    kept_file.write_bytes(kept_file.read_bytes()[:-10] + b"\0" * 10)  # damaged on disk
+    parses = []
+    original = TTFont.__init__
+    monkeypatch.setattr(TTFont, "__init__",
+                        lambda self, *args: parses.append(1) or original(self, *args))
+    _same_font(parsed, BrochureFont("kd-test-again", FONT_FILE))
+    assert parses == [1]
