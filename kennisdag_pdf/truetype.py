@@ -135,12 +135,15 @@ def _keep_face(filename: str, face: TTFontFace) -> None:
 def _kept_face(filename: str) -> TTFontFace | None:
     try:
         data = marshal.loads(cache.read(_face_cache_name(filename)) or b"")
-        with open(filename, "rb") as stream:
-            font_file = stream.read()
     except (OSError, ValueError, EOFError, TypeError):
         return None
     if not isinstance(data, dict) or not isinstance(data.get("unitsPerEm"), int) or \
             not all(isinstance(data.get(key), bytes) for key in _NAMES):
+        return None
+    try:
+        with open(filename, "rb") as stream:
+            font_file = stream.read()
+    except OSError:
         return None
     face = TTFontFace.__new__(TTFontFace)
     face.__dict__.update(data)

@@ -277,6 +277,6 @@ def test_a_contents_a_few_lines_over_its_page_is_set_tighter_on_it(built, source
         assert contents_pages(built(name)[1]) == (1 if tightened else 2)
     # the case it is for: without the tightening, the same contents takes two pages
     loaded, squeezed = built("synthetic-11-1")
-    monkeypatch.setattr(contents, "_squeeze_to_fit", lambda *args: 1.0)
+    monkeypatch.setattr(contents, "_fitted", lambda heading, lines, theme: lines)
     spilled = render(loaded)
     assert contents_pages(spilled) == 2 and spilled.pages == squeezed.pages + 1

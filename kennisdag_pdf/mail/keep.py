@@ -33,7 +33,6 @@ class Kept:
     provider: str
     data: dict
     place: str  # for messages: "the system keyring (…)" or the file's path
-    path: Path | None = None  # the file, when kept in one
 
 
 def config_folder(environ=os.environ) -> Path:
@@ -87,7 +86,7 @@ def kept(provider: str, environ=os.environ, error=TokenUnavailable) -> Kept | No
     path = token_file(provider, environ)
     if not path.exists():
         return None
-    return Kept(provider, _read_private(path, error), str(path), path)
+    return Kept(provider, _read_private(path, error), str(path))
 
 
 def forget(provider: str, environ=os.environ) -> list[str]:

@@ -32,7 +32,7 @@ class ContentsList(Point):
     the whole story, and so every heading, exists. `toc` is their TOC element; `heading` the
     contents' title, which opens the page the lines begin on."""
 
-    def __init__(self, toc: Element, heading=None) -> None:
+    def __init__(self, toc: Element, heading) -> None:
         super().__init__()
         self.toc = toc
         self.heading = heading
@@ -99,16 +99,14 @@ class ContentsLine(Para):
 
 
 def contents_lines(entries: list[OutlineEntry], ctx: Context, toc: Element,
-                   heading=None) -> list[ContentsLine]:
+                   heading) -> list[ContentsLine]:
     """One line per entry, each a TOCI of the contents' TOC; where it can be clicked, the
     entry's words are its Link (TOCI > Link), which holds the link annotation too. With the
     heading that opens their page: set tighter where that keeps them on one page."""
     theme = ctx.theme
     linked = not ctx.profile.strip_annotations
-    lines = _lines(entries, theme.contents_styles(), theme.page.text_width, linked)
-    squeeze = _squeeze_to_fit(heading, lines, theme) if heading is not None else 1.0
-    if squeeze != 1.0:
-        lines = _lines(entries, theme.contents_styles(squeeze), theme.page.text_width, linked)
+    lines = _fitted(heading, _lines(entries, theme.contents_styles(), theme.page.text_width,
+                                    linked), theme)
     for line in lines:
         item = toc.add("TOCI")
         tagged(line, item.add("Link") if linked else item)
@@ -123,22 +121,23 @@ def _lines(entries: list[OutlineEntry], styles: tuple, width: float,
             for number, entry in enumerate(entries)]
 
 
-def _squeeze_to_fit(heading, lines: list[ContentsLine], theme) -> float:
-    """The share of their spacing at which the heading and the lines fill one page, when they
-    overflow it by no more than the theme allows; else 1. Everything below the heading's text
-    scales with the spacing (the lines' breaks depend on the width alone), so the share is
-    exact; it is measured again, to be sure, before it is used."""
+def _fitted(heading, lines: list[ContentsLine], theme) -> list[ContentsLine]:
+    """The lines set at the share of their spacing at which they and the heading fill one
+    page, when they overflow it by no more than the theme allows; else the lines as they are.
+    Everything below the heading's text scales with the spacing (the lines' breaks depend on
+    the width alone), so the share is exact; the tightened lines are measured again, to be
+    sure, before they are used."""
     room, width = theme.page.text_height, theme.page.text_width
     total = stacked_height([heading, *lines], width, None)
     if total <= room:
-        return 1.0
+        return lines
     fixed = stacked_height([heading], width, None)
     squeeze = (room - fixed) / (total - fixed) * (1 - 1e-9)
     if squeeze < theme.measure.contents_squeeze:
-        return 1.0
+        return lines
     squeezed = _lines([line.entry for line in lines], theme.contents_styles(squeeze), width,
                       lines[0].linked)
-    return squeeze if stacked_height([heading, *squeezed], width, None) <= room else 1.0
+    return squeezed if stacked_height([heading, *squeezed], width, None) <= room else lines
 
 
 def _page_number(canvas, style, page: int, room: float) -> None:
