@@ -49,7 +49,7 @@ SENDING_KEYS = {"smtp_auth": ("password", "xoauth2"), "token_command": None,
 # Whose sign-in (`kennisdag-pdf login` and the mailing): the options of `login`, which win.
 SIGN_IN_KEYS = {"provider": ("microsoft", "google"), "client_id": None, "tenant": None}
 # A client id: Microsoft's is a GUID, Google's 1234-abcd.apps.googleusercontent.com; a tenant
-# is a domain, a GUID or organizations/common (as signin.authority_for takes it).
+# is a domain, a GUID or organizations/common. signin.py checks the options by the same.
 SIGN_IN_PATTERNS = {"client_id": (re.compile(r"[A-Za-z0-9._-]{1,200}"),
                                   "a client id, such as 00000000-0000-0000-0000-000000000000 "
                                   "or 1234-abcd.apps.googleusercontent.com"),

@@ -23,6 +23,7 @@ from ..errors import EXIT_BAD_INPUT, KennisdagError
 from .keep import Kept, forget, keep, kept
 from .oauth import TokenUnavailable, _checked
 from .providers import GOOGLE, MICROSOFT, provider_for
+from .settings import SIGN_IN_PATTERNS
 
 PROVIDERS = ("microsoft", "google")
 HTTP_TIMEOUT = 30  # seconds for one answer of the sign-in service
@@ -46,7 +47,6 @@ GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 GOOGLE_LOGIN_VARIABLE = "KENNISDAG_GOOGLE_LOGIN_URL"
 GOOGLE_SECRET_VARIABLE = "KENNISDAG_GOOGLE_CLIENT_SECRET"
 MAX_CLIENT_SECRETS = 64 * 1024  # bytes: Google's file is under 1 kB
-_GOOGLE_ID = re.compile(r"[A-Za-z0-9._-]{1,200}")
 _GOOGLE_SECRET = re.compile(r"[\x21-\x7e]{1,200}")
 
 
@@ -174,7 +174,7 @@ def login_hint(purpose: str, host: str | None = None, provider: str | None = Non
 def authority_for(tenant: str, environ=os.environ) -> tuple[str, bool]:
     """The authority URL, and whether it is Microsoft's own (else a test's fake, which MSAL
     must not look up in Microsoft's instance discovery)."""
-    if not re.fullmatch(r"[A-Za-z0-9.-]{1,100}", tenant):
+    if not SIGN_IN_PATTERNS["tenant"][0].fullmatch(tenant):
         raise SignInFailed(f"--tenant: '{tenant[:60]}' is not a tenant name, domain or id")
     host = _test_address(AUTHORITY_VARIABLE, environ)
     return f"{host or AUTHORITY_HOST}/{tenant}", not host
@@ -383,7 +383,7 @@ def google_client(client_id: str | None, client_secrets: Path | None,
         raise SignInFailed("--client-id: needed (or client_id: in mail.yaml, or "
                            "--client-secrets FILE): the client id of your organisation's "
                            "OAuth client, such as 1234-abcd.apps.googleusercontent.com")
-    if not _GOOGLE_ID.fullmatch(client_id):
+    if not SIGN_IN_PATTERNS["client_id"][0].fullmatch(client_id):
         raise SignInFailed("--client-id: expected the client id of your organisation's OAuth "
                            "client, such as 1234-abcd.apps.googleusercontent.com")
     return client_id, secret
