@@ -64,34 +64,11 @@ UNVALIDATED_CODE = ("import kennisdag_pdf.accessibility as a; a.validate_ua = la
                     + CLI_CODE)
 
 
-# The same build with tagging switched off, for a like-for-like figure: the "before" tree
-# predates issue 18's page flow too, so before → tagged holds more than tagging. No marked
-# content, no line-end spaces, no structure tree, and the self-check's tag rules left out
-# (there are no tags to judge); the layout is the same (same pages). For measuring only.
-UNTAGGED_CODE = "\n".join([
-    "import contextlib",
-    "import kennisdag_pdf.accessibility as a, kennisdag_pdf.tagging as t",
-    "import kennisdag_pdf.document as d, kennisdag_pdf.preflight as p",
-    "from reportlab.pdfgen.canvas import Canvas",
-    "from reportlab.pdfgen.textobject import PDFTextObject",
-    "a.validate_ua = lambda *_, **__: []",
-    "class NullTags(t.Tags):",
-    "    def begin(self, element, flowable): return None",
-    "    def end(self, opened): pass",
-    "    @contextlib.contextmanager",
-    "    def artifact(self, kind, subtype=None): yield",
-    "    def begin_inline(self, element, flowable, base_font): return None",
-    "    def end_inline(self, opened): pass",
-    "    def end_page(self): pass",
-    "    def text_drawn(self, text_object): pass",
-    "    def annotation_added(self, annotation): pass",
-    "t.Tags = NullTags",
-    "t.BrochureCanvas.beginText = lambda self, x=0, y=0, direction=None: "
-    "PDFTextObject(self, x, y, direction=direction)",
-    "t.BrochureCanvas.lines = Canvas.lines",
-    "d.write_structure = lambda canvas, root: None",
-    "p._tag_findings = lambda *_, **__: []",
-    CLI_CODE])
+# The same build with tagging switched off (bench/tags_off.py), for a like-for-like figure:
+# the "before" tree predates issue 18's page flow too, so before → tagged holds more than
+# tagging.
+UNTAGGED_CODE = ("import runpy; runpy.run_path(" + repr(str(Path(__file__).parent / "tags_off.py"))
+                 + ", run_name='__main__')")
 
 
 def _build(tree: Path | None, event: Path, options: list[str], pdf: Path, *,
